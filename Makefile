@@ -1,0 +1,81 @@
+# Orchestrator. `make run` sets up and starts the service; `make test` sets up and runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+NPM := npm
+HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes)
+# In CI the whole Python suite runs a second time against PostgreSQL.
+TEST_DATABASE_URL ?= $(if $(filter true,$(CI)),postgres://postgres@127.0.0.1:5432/test,)
+
+.PHONY: help run dev test test-python test-postgres test-frontend test-browser lint frontend bench clean
+
+help:
+	@echo "make run    set up (venv, dependencies, dashboard, database, admin user) and start on http://127.0.0.1:5111"
+	@echo "make test   set up what the tests need and run all of them"
+	@echo "make dev    Django on 5111 and the Vite dev server on 5173"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(VENV)/.python:
+	@python=$$(deploy/find-python.sh) && echo "Using $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime: $(VENV)/.python requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && $(NPM) run build
+
+frontend:
+ifeq ($(HAVE_NODE),yes)
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/dist/index.html; fi
+else
+	@echo "Node.js not found: skipping the dashboard build (the API and /admin/ still work)."
+endif
+
+run: $(VENV)/.runtime frontend
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) sync_agents
+	$(MANAGE) ensure_admin
+	deploy/run-local.sh
+
+dev: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	ORCHESTRATOR_ENV=development $(MANAGE) runserver 127.0.0.1:5111 & \
+	  (cd frontend && $(NPM) run dev); kill %1
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test-python: $(VENV)/.dev
+	$(VENV)/bin/pytest
+
+test-postgres: $(VENV)/.dev
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+	  echo "== the Python suite again, on PostgreSQL"; \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest; \
+	else \
+	  echo "TEST_DATABASE_URL is not set (CI sets it): the PostgreSQL pass is not run here."; \
+	fi
+
+test: lint test-python test-postgres
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist staticfiles

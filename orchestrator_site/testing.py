@@ -1,0 +1,29 @@
+"""Settings for the test suite: the production settings, pointed at a throw-away home.
+
+Each pytest process gets its own ORCHESTRATOR_HOME (database, agents, trash, logs) unless the
+caller set one, so tests never touch a real ~/.orchestrator. Subprocesses the tests start
+(db_worker, gunicorn, run_agent) inherit these variables and see the same home.
+"""
+
+import importlib
+import os
+import tempfile
+from pathlib import Path
+
+if "ORCHESTRATOR_TEST_HOME" not in os.environ:
+    os.environ["ORCHESTRATOR_TEST_HOME"] = tempfile.mkdtemp(prefix="orchestrator-test-")
+_home = Path(os.environ["ORCHESTRATOR_TEST_HOME"])
+os.environ["ORCHESTRATOR_HOME"] = str(_home)
+os.environ["ORCHESTRATOR_ENV_FILE"] = str(_home / "no-env-file")
+os.environ.setdefault("AGENTS_ROOT", str(_home / "agents"))
+os.environ.setdefault("AGENTS_SEED_EXAMPLES", "false")
+os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
+os.environ["ORCHESTRATOR_ENV"] = "production"
+
+_base = importlib.import_module("orchestrator_site.settings")
+globals().update({name: value for name, value in vars(_base).items() if name.isupper()})
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F821
+    # A file, not memory, so worker subprocesses share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(_home / "test.db")}  # noqa: F821
