@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from agents.models import FOLDER_MAX_LENGTH, Agent, folder_validator, model_validator, tool_rule_validator
 from agents.prompt import MAX_PROMPT_BYTES
-from orchestrator_site.viewsets import StrictSerializer
+from orchestrator_site.viewsets import StrictSerializer, TextField
 
 _PROMPT_CHARS = MAX_PROMPT_BYTES
 
@@ -27,20 +27,20 @@ class AgentDetailSerializer(AgentSerializer):
 
 
 class AgentCreateSerializer(StrictSerializer):
-    folder = serializers.CharField(max_length=FOLDER_MAX_LENGTH, validators=[folder_validator], trim_whitespace=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    prompt = serializers.CharField(max_length=_PROMPT_CHARS, trim_whitespace=False)
+    folder = TextField(max_length=FOLDER_MAX_LENGTH, validators=[folder_validator], trim_whitespace=False)
+    name = TextField(max_length=200, required=False, allow_blank=True)
+    prompt = TextField(max_length=_PROMPT_CHARS, trim_whitespace=False)
 
 
 class AgentUpdateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    prompt = serializers.CharField(max_length=_PROMPT_CHARS, required=False, trim_whitespace=False)
+    name = TextField(max_length=200, required=False)
+    prompt = TextField(max_length=_PROMPT_CHARS, required=False, trim_whitespace=False)
     enabled = serializers.BooleanField(required=False)
-    model = serializers.CharField(max_length=100, required=False, allow_blank=True, validators=[model_validator])
+    model = TextField(max_length=100, required=False, allow_blank=True, validators=[model_validator])
     permission_mode = serializers.ChoiceField(choices=Agent.PermissionMode.choices, required=False, allow_blank=True)
-    allowed_tools = serializers.ListField(child=serializers.CharField(validators=[tool_rule_validator]),
+    allowed_tools = serializers.ListField(child=TextField(validators=[tool_rule_validator]),
                                           max_length=100, required=False)
-    disallowed_tools = serializers.ListField(child=serializers.CharField(validators=[tool_rule_validator]),
+    disallowed_tools = serializers.ListField(child=TextField(validators=[tool_rule_validator]),
                                              max_length=100, required=False)
 
     def validate(self, attrs):
@@ -53,4 +53,4 @@ class AgentUpdateSerializer(StrictSerializer):
 class DeleteConfirmationSerializer(StrictSerializer):
     """The body of a DELETE: {"confirm": "<the exact name>"}; the service checks that it matches."""
 
-    confirm = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=200)
+    confirm = TextField(required=False, allow_blank=True, trim_whitespace=False, max_length=200)

@@ -7,6 +7,17 @@ from rest_framework import serializers, viewsets
 from orchestrator_site.ratelimits import RateLimitedMutationsMixin
 
 
+class TextField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF's own turns 42 into "42")."""
+
+    default_error_messages = {"not_text": "Send a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, so a typo is an error instead of silently ignored."""
 
