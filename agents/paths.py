@@ -26,14 +26,14 @@ def safe_agent_path(folder: str) -> Path:
     """The resolved path of `folder` under AGENTS_ROOT.
 
     Raises InvalidInput for a name outside `^[a-zA-Z0-9-]+$` or one that resolves (through a
-    symlink, say) anywhere but directly inside AGENTS_ROOT. The folder need not exist.
+    symlink, say) anywhere but to itself directly inside AGENTS_ROOT. The folder need not exist.
     """
     if not is_valid_folder(folder):
         raise InvalidInput("Folder names use only letters, digits and hyphens (at most 64).",
                            fields={"folder": ["Use only letters, digits and hyphens (at most 64)."]})
     root = agents_root()
     path = (root / folder).resolve()
-    if not path.is_relative_to(root) or path.parent != root:
+    if not path.is_relative_to(root) or path.parent != root or path.name != folder:
         raise InvalidInput("This folder resolves outside AGENTS_ROOT and cannot be used.",
                            fields={"folder": ["Resolves outside AGENTS_ROOT (a symlink?)."]})
     return path
