@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -17,7 +19,7 @@ from django.utils.module_loading import import_string
 import orchestrator_site
 
 _CLI_CACHE_SECONDS = 30.0
-_CLI_TIMEOUT_SECONDS = 5.0
+_CLI_TIMEOUT_SECONDS = 3.0
 _cli_lock = threading.Lock()
 _cli_cache: dict[str, tuple[float, str, str]] = {}
 
@@ -38,19 +40,25 @@ def claude_cli_status() -> tuple[str, str]:
 
 def _run_cli_version(binary: str) -> tuple[str, str]:
     try:
-        done = subprocess.run([binary, "--version"], stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=_CLI_TIMEOUT_SECONDS, start_new_session=True, check=False)
+        child = subprocess.Popen([binary, "--version"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except FileNotFoundError:
         return "missing", ""
     except PermissionError:
         return "not_executable", ""
-    except subprocess.TimeoutExpired:
-        return "timeout", ""
     except OSError:
         return "error", ""
-    if done.returncode != 0:
+    try:
+        out, _ = child.communicate(timeout=_CLI_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        # The whole group: a wrapper script's children must not outlive the check.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        return "timeout", ""
+    if child.returncode != 0:
         return "error", ""
-    return "ok", done.stdout.decode("utf-8", "replace").strip().split(" ")[0][:40]
+    return "ok", out.decode("utf-8", "replace").strip().split(" ")[0][:40]
 
 
 def database_status() -> str:

@@ -113,7 +113,7 @@ def test_the_secret_key_file_is_made_in_the_home_when_unset(tmp_path):
 
 
 def test_database_url_switches_to_postgresql(tmp_path):
-    done = run_settings(tmp_path, "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'])",
+    done = run_settings(tmp_path, "db = settings.DATABASES['default']; print(db['ENGINE'], db['NAME'])",
                         DATABASE_URL="postgres://someone@127.0.0.1:5432/orchestrator")
     assert done.stdout.strip() == "django.db.backends.postgresql orchestrator", done.stderr
 
