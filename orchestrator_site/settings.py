@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from orchestrator_site.config import Env, load_env_file, secret_key_from
 
@@ -235,6 +236,15 @@ if not REDIS_URL:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
 
 LOGS_DIR.mkdir(parents=True, exist_ok=True)
+# One app log per process role (api, worker.N: the service definitions set it), because two
+# processes rotating one file lose lines. Rotated by size, LOG_FILE_BACKUPS old files kept.
+LOG_NAME = ENV.str("ORCHESTRATOR_LOG_NAME", "orchestrator")
+if not LOG_NAME.replace("-", "").replace("_", "").replace(".", "").isalnum() or LOG_NAME.startswith("."):
+    raise ImproperlyConfigured(f"ORCHESTRATOR_LOG_NAME={LOG_NAME!r}: use letters, digits, '.', '-' and '_'.")
+LOG_FILE_MAX_BYTES = ENV.int("LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=2**40)
+LOG_FILE_BACKUPS = ENV.int("LOG_FILE_BACKUPS", 5, minimum=1, maximum=1000)
+# Services turn this off: launchd/systemd capture stderr into a file nothing rotates by size.
+LOG_TO_CONSOLE = ENV.bool("LOG_TO_CONSOLE", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -246,14 +256,15 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
         "file": {
             "class": "logging.handlers.RotatingFileHandler",
-            "filename": str(LOGS_DIR / "orchestrator.log"),
-            "maxBytes": 10 * 1024 * 1024,
-            "backupCount": 5,
+            "filename": str(LOGS_DIR / f"{LOG_NAME}.log"),
+            "maxBytes": LOG_FILE_MAX_BYTES,
+            "backupCount": LOG_FILE_BACKUPS,
             "formatter": LOG_FORMAT,
             "delay": True,
+            "encoding": "utf-8",
         },
     },
-    "root": {"handlers": ["console", "file"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "file"] if LOG_TO_CONSOLE else ["file"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
