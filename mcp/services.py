@@ -1,0 +1,440 @@
+"""MCP servers: discovery of what each agent really loads, edits of `.mcp.json`, and probes.
+
+Called by the API, the admin, `check_mcp` and the agent sync hook alike. Keyword-only
+arguments, model instances back, domain errors from `orchestrator_site.errors` out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agents import gitops
+from agents.models import Agent
+from agents.paths import agents_root, safe_agent_file, safe_agent_path
+from agents.services import atomic_write
+from mcp import jsonedit
+from mcp.config import (
+    MAX_CLAUDE_FILE_BYTES,
+    MAX_PROJECT_FILE_BYTES,
+    PROJECT_FILE,
+    ConfigFileError,
+    Entry,
+    MissingVariables,
+    Problem,
+    claude_config_display,
+    claude_config_path,
+    entry_json,
+    expand_entry,
+    parse_entry,
+    parse_servers,
+    project_display,
+    read_json_object,
+)
+from mcp.models import McpServer
+from mcp.probe import ProbeError, ProbeResult, Redactor, handshake
+from mcp.remote import SseChannel, StreamableHttpChannel
+from mcp.stdio import StdioChannel, base_environment
+from orchestrator_site.errors import ConfirmationRequired, Conflict, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+Scope = McpServer.Scope
+# A probe claim older than the deadline plus this belongs to a process that died mid-probe.
+CLAIM_SLACK = timedelta(seconds=30)
+
+
+@dataclass
+class Found:
+    """One entry found on disk, with where it came from."""
+
+    agent: Agent | None
+    scope: str
+    entry: Entry
+    source: str
+    effective: bool = True
+    overridden_in: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[int | None, str, str]:
+        return (self.agent.pk if self.agent else None, self.scope, self.entry.name)
+
+
+@dataclass
+class Scan:
+    found: list[Found] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class DiscoveryReport:
+    servers: int = 0
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"servers": self.servers, "created": self.created, "updated": self.updated, "removed": self.removed,
+                "problems": [problem.as_dict() for problem in self.problems]}
+
+
+@contextmanager
+def _mcp_lock() -> Iterator[None]:
+    """One discovery or .mcp.json edit at a time on this host, across gunicorn threads and
+    processes: a read-modify-write of a file must not interleave with another."""
+    path = Path(settings.ORCHESTRATOR_HOME) / "mcp.lock"
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- reading the files ------------------------------------------------------------------------
+
+
+def _read_claude_config(problems: list[Problem]) -> dict[str, Any]:
+    display = claude_config_display()
+    try:
+        data = read_json_object_or_empty(claude_config_path(), limit=MAX_CLAUDE_FILE_BYTES)
+    except ConfigFileError as exc:
+        problems.append(Problem(None, display, f"{display} {exc}. Claude Code loads no user or local MCP servers "
+                                               "from it; fix the file (the Orchestrator never rewrites it)."))
+        return {}
+    return data
+
+
+def read_json_object_or_empty(path: Path, *, limit: int) -> dict[str, Any]:
+    return read_json_object(path, limit=limit) or {}
+
+
+def _project_file(agent: Agent) -> Path:
+    return safe_agent_file(agent.folder, PROJECT_FILE)
+
+
+def _local_container(projects: Mapping[str, Any], agent: Agent) -> Any:
+    """The `projects` member of ~/.claude.json for this agent's folder: Claude Code keys it by
+    the absolute path it ran in, which may be the resolved or the configured one."""
+    candidates = [str(safe_agent_path(agent.folder)), str(Path(settings.AGENTS_ROOT) / agent.folder)]
+    for key in candidates:
+        if key in projects:
+            return projects[key]
+    return None
+
+
+def scan() -> Scan:
+    """Every entry of every scope for every visible agent, and every problem met on the way.
+    Reads only; never raises for a bad file."""
+    result = Scan()
+    claude = _read_claude_config(result.problems)
+    display = claude_config_display()
+    user_entries, messages = parse_servers(claude)
+    result.problems += [Problem(None, display, f"User scope: {message}.") for message in messages]
+    projects = claude.get("projects") if isinstance(claude.get("projects"), dict) else {}
+    agents = list(Agent.objects.visible().filter(is_missing=False))
+    overrides: dict[str, list[str]] = {entry.name: [] for entry in user_entries}
+
+    for agent in agents:
+        try:
+            path = _project_file(agent)
+        except InvalidInput as exc:
+            result.problems.append(Problem(agent.folder, project_display(agent.folder), exc.message))
+            continue
+        source = project_display(agent.folder)
+        try:
+            project = read_json_object_or_empty(path, limit=MAX_PROJECT_FILE_BYTES)
+        except ConfigFileError as exc:
+            result.problems.append(Problem(agent.folder, source, f"{source} {exc}. Claude Code loads no servers "
+                                                                 "from it until it is fixed."))
+            project = {}
+        project_entries, messages = parse_servers(project)
+        result.problems += [Problem(agent.folder, source, f"{message}.") for message in messages]
+
+        local_entries: list[Entry] = []
+        container = _local_container(projects, agent)
+        if container is not None:
+            if isinstance(container, dict):
+                local_entries, messages = parse_servers(container)
+                result.problems += [Problem(agent.folder, display, f"Local scope of {agent.folder}: {message}.")
+                                    for message in messages]
+            else:
+                result.problems.append(Problem(agent.folder, display,
+                                               f"Local scope of {agent.folder}: the project entry is not an object."))
+
+        local_names = {entry.name for entry in local_entries}
+        project_names = {entry.name for entry in project_entries}
+        result.found += [Found(agent, Scope.LOCAL, entry, display) for entry in local_entries]
+        result.found += [Found(agent, Scope.PROJECT, entry, source, effective=entry.name not in local_names)
+                         for entry in project_entries]
+        for name in overrides:
+            if name in local_names or name in project_names:
+                overrides[name].append(agent.folder)
+
+    for entry in user_entries:
+        shadowed = overrides[entry.name]
+        result.found.append(Found(None, Scope.USER, entry, display, effective=len(shadowed) < len(agents),
+                                  overridden_in=shadowed))
+    return result
+
+
+def config_problems() -> list[Problem]:
+    """What is wrong with the configuration files right now (read live, not from the index)."""
+    return scan().problems
+
+
+# -- discovery ---------------------------------------------------------------------------------
+
+
+def discover_servers() -> DiscoveryReport:
+    """Make the McpServer rows match the files: new entries appear, changed ones are updated
+    (an old probe result is dropped when the entry changed), vanished ones go. Runs at start-up,
+    after agent sync and on POST /api/mcp-servers/sync/."""
+    with _mcp_lock():
+        return _discover_locked()
+
+
+def _discover_locked() -> DiscoveryReport:
+    found = scan()
+    report = DiscoveryReport(problems=found.problems, servers=len(found.found))
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                _apply(found, report)
+            break
+        except IntegrityError:
+            # Another host discovered the same entry at the same moment: the second pass sees it.
+            if attempt:
+                raise
+            report.created = report.updated = report.removed = 0
+    return report
+
+
+def _apply(found: Scan, report: DiscoveryReport) -> None:
+    now = timezone.now()
+    existing = {(row.agent_id, row.scope, row.name): row for row in McpServer.objects.select_for_update()}
+    for item in found.found:
+        entry = item.entry
+        fingerprint = entry.fingerprint()
+        values = {
+            "transport": entry.transport, "command": entry.command, "args": list(entry.args), "url": entry.url,
+            "env_names": entry.env_names, "header_names": entry.header_names, "source": item.source,
+            "effective": item.effective, "overridden_in": item.overridden_in, "fingerprint": fingerprint,
+        }
+        row = existing.pop(item.key, None)
+        if row is None:
+            McpServer.objects.create(agent=item.agent, scope=item.scope, name=entry.name, discovered_at=now,
+                                     **values)
+            report.created += 1
+            continue
+        changed = {key: value for key, value in values.items() if getattr(row, key) != value}
+        if not changed:
+            continue
+        if "fingerprint" in changed:
+            changed.update(status=McpServer.Status.UNKNOWN, checked_at=None, latency_ms=None, server_name="",
+                           server_version="", protocol_version="", tools=[], last_error="")
+        changed["discovered_at"] = now
+        McpServer.objects.filter(pk=row.pk).update(**changed)
+        report.updated += 1
+    if existing:
+        McpServer.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+        report.removed = len(existing)
+
+
+# -- editing .mcp.json -------------------------------------------------------------------------
+
+_READ_ONLY_MESSAGE = ("{scope} scope servers live in ~/.claude.json, which belongs to Claude Code: change them "
+                      "with `claude mcp {verb} -s {scope} ...` in the agent's folder. The Orchestrator edits only "
+                      "the project scope (<agent>/.mcp.json).")
+
+
+def _refuse_scope(scope: str, verb: str) -> None:
+    if scope != Scope.PROJECT:
+        raise Conflict(_READ_ONLY_MESSAGE.format(scope=scope, verb=verb), code="SCOPE_READ_ONLY",
+                       title="Managed by Claude Code")
+
+
+def _read_project_text(agent: Agent, path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    source = project_display(agent.folder)
+    try:
+        read_json_object_or_empty(path, limit=MAX_PROJECT_FILE_BYTES)
+    except ConfigFileError as exc:
+        raise Conflict(f"{source} {exc}. Fix it by hand first; the Orchestrator does not rewrite a file it cannot "
+                       "read.", code="CONFIG_INVALID", title="Configuration file invalid") from None
+    return data.decode("utf-8")
+
+
+def _commit(agent: Agent, message: str) -> None:
+    if not settings.AUTO_COMMIT:
+        return
+    try:
+        gitops.commit_folder(safe_agent_path(agent.folder), message)
+    except gitops.GitError as exc:
+        # The edit is on disk either way; a failed commit must not turn it into an error.
+        logger.warning("Auto-commit of %s failed: %s", agent.folder, exc)
+
+
+def add_server(*, agent: Agent, name: str, transport: str, command: str = "", args: list[str] | None = None,
+               env: dict[str, str] | None = None, url: str = "", headers: dict[str, str] | None = None,
+               scope: str = Scope.PROJECT) -> McpServer:
+    """Add an entry to the agent's .mcp.json (atomically, every other byte kept), commit it, and
+    return its row. Raises Conflict for another scope, a duplicate name or an unreadable file."""
+    _refuse_scope(scope, "add")
+    if agent.is_missing:
+        raise Conflict(f"The folder of '{agent.folder}' is missing from AGENTS_ROOT.", code="AGENT_MISSING",
+                       title="Agent folder missing")
+    try:
+        entry = parse_entry(name, {"type": transport, "command": command, "args": args or [], "env": env or {},
+                                   "url": url, "headers": headers or {}} if transport == "stdio" else
+                            {"type": transport, "url": url, "headers": headers or {}})
+    except ValueError as exc:
+        raise InvalidInput(f"This server entry is not valid: {exc}.") from None
+    path = _project_file(agent)
+    with _mcp_lock():
+        text = _read_project_text(agent, path)
+        if text is not None:
+            servers = read_json_object_or_empty(path, limit=MAX_PROJECT_FILE_BYTES).get("mcpServers")
+            if isinstance(servers, dict) and name in servers:
+                raise Conflict(f"{project_display(agent.folder)} already has a server named '{name}'. Remove it "
+                               "first or pick another name.", code="SERVER_EXISTS", title="Server exists")
+            if servers is not None and not isinstance(servers, dict):
+                raise Conflict(f'"mcpServers" in {project_display(agent.folder)} is not an object; fix it by hand.',
+                               code="CONFIG_INVALID", title="Configuration file invalid")
+            updated = jsonedit.set_server(text, name, entry_json(entry))
+        else:
+            updated = json.dumps({"mcpServers": {name: entry_json(entry)}}, indent=2) + "\n"
+        atomic_write(path, updated)
+        _commit(agent, f"Add MCP server {name} to {agent.folder}")
+        _discover_locked()
+    return McpServer.objects.select_related("agent").get(agent=agent, scope=Scope.PROJECT, name=name)
+
+
+def remove_server(*, server: McpServer, confirm: object) -> McpServer:
+    """Remove the entry from the agent's .mcp.json (every other byte kept), commit, and return
+    the row as it was. Raises Conflict (scope), ConfirmationRequired, NotFound (already gone)."""
+    _refuse_scope(server.scope, "remove")
+    if confirm != server.name:
+        raise ConfirmationRequired(f'To remove this server, send the body {{"confirm": "{server.name}"}}.')
+    agent = server.agent
+    if agent is None:
+        raise NotFound("This server belongs to no agent.")
+    path = _project_file(agent)
+    with _mcp_lock():
+        text = _read_project_text(agent, path)
+        servers = read_json_object_or_empty(path, limit=MAX_PROJECT_FILE_BYTES).get("mcpServers") if text else None
+        if not isinstance(servers, dict) or server.name not in servers:
+            _discover_locked()
+            raise NotFound(f"'{server.name}' is no longer in {project_display(agent.folder)}; the list is refreshed.")
+        atomic_write(path, jsonedit.delete_server(text, server.name))
+        _commit(agent, f"Remove MCP server {server.name} from {agent.folder}")
+        _discover_locked()
+    return server
+
+
+# -- probes ------------------------------------------------------------------------------------
+
+
+def _live_entry(server: McpServer) -> Entry | None:
+    """The entry as the file holds it now (with its secrets, which the database never has)."""
+    if server.scope == Scope.PROJECT:
+        if server.agent is None:
+            return None
+        try:
+            container = read_json_object_or_empty(_project_file(server.agent), limit=MAX_PROJECT_FILE_BYTES)
+        except (ConfigFileError, InvalidInput):
+            return None
+    else:
+        try:
+            claude = read_json_object_or_empty(claude_config_path(), limit=MAX_CLAUDE_FILE_BYTES)
+        except ConfigFileError:
+            return None
+        if server.scope == Scope.USER:
+            container = claude
+        else:
+            projects = claude.get("projects") if isinstance(claude.get("projects"), dict) else {}
+            container = _local_container(projects, server.agent)
+            if not isinstance(container, dict):
+                return None
+    entries, _ = parse_servers(container)
+    return next((entry for entry in entries if entry.name == server.name), None)
+
+
+def _referenced_values(entry: Entry, environ: Mapping[str, str]) -> list[str]:
+    """Values of the environment variables the entry refers to: they may be tokens too."""
+    text = " ".join([entry.command, *entry.args, *entry.env.values(), entry.url, *entry.headers.values()])
+    names = {match.split(":-")[0] for match in re.findall(r"\$\{([^}]+)\}", text)}
+    return [environ[name] for name in names if name in environ]
+
+
+def probe_entry(*, entry: Entry, cwd: Path, timeout: float, environ: Mapping[str, str] | None = None) -> ProbeResult:
+    """One real handshake with the server `entry` describes. Never raises: failures are results."""
+    environ = os.environ if environ is None else environ
+    try:
+        expanded = expand_entry(entry, environ)
+    except MissingVariables as exc:
+        return ProbeResult(status="error", error=f"configuration: missing environment variables: {exc} (set them "
+                                                 "in the service's environment, or use ${VAR:-default})")
+    redact = Redactor([*entry.secrets(), *expanded.env.values(), *expanded.headers.values(),
+                       *_referenced_values(entry, environ)])
+    try:
+        if entry.transport == McpServer.Transport.STDIO:
+            channel = StdioChannel(argv=[expanded.command, *expanded.args], cwd=cwd, redact=redact,
+                                   env={**base_environment(environ), **expanded.env})
+            return handshake(channel, timeout=timeout, redact=redact, open_step="start")
+        kind = StreamableHttpChannel if entry.transport == McpServer.Transport.HTTP else SseChannel
+        return handshake(kind(url=expanded.url, headers=expanded.headers, redact=redact), timeout=timeout,
+                         redact=redact, open_step="connect")
+    except ProbeError as exc:
+        return ProbeResult(status="error", error=redact(f"connect failed: {exc}"))
+
+
+def check_server(*, server: McpServer) -> McpServer:
+    """Probe `server` now and store the result. Raises Conflict while another probe of it runs,
+    NotFound when its entry has left the configuration (the index is refreshed then)."""
+    entry = _live_entry(server)
+    if entry is None or entry.fingerprint() != server.fingerprint:
+        discover_servers()
+        if entry is None:
+            raise NotFound(f"'{server.name}' is no longer configured in {server.source}; the list is refreshed.")
+        server = McpServer.objects.select_related("agent").get(pk=server.pk)
+    timeout = settings.MCP_PROBE_TIMEOUT
+    if not server.claim_probe(now=timezone.now(), stale_after=timedelta(seconds=timeout) + CLAIM_SLACK):
+        raise Conflict(f"A check of '{server.name}' is already running; its result will be here in a few seconds.",
+                       code="CHECK_RUNNING", title="Check running")
+    try:
+        cwd = safe_agent_path(server.agent.folder) if server.agent else agents_root()
+        result = probe_entry(entry=entry, cwd=cwd, timeout=timeout)
+    except BaseException:
+        server.release_probe()
+        raise
+    server.finish_probe(status=result.status, checked_at=timezone.now(), latency_ms=result.latency_ms,
+                        server_name=result.server_name, server_version=result.server_version,
+                        protocol_version=result.protocol_version, tools=result.tools,
+                        last_error=result.error[:2000])
+    return server
+
+
+def get_server(pk: object) -> McpServer:
+    """The server row `pk`; raises NotFound."""
+    try:
+        return McpServer.objects.select_related("agent").get(pk=int(str(pk)))
+    except (ValueError, McpServer.DoesNotExist):
+        raise NotFound("No such MCP server. Sync to refresh the list.") from None
