@@ -3,7 +3,9 @@
 from rest_framework.routers import DefaultRouter
 
 from agents.views import AgentViewSet
+from mcp.views import McpServerViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("agents", AgentViewSet, basename="agent")
+router.register("mcp-servers", McpServerViewSet, basename="mcp-server")

@@ -48,6 +48,9 @@ EXECUTION_OUTPUT_LIMIT = ENV.int("EXECUTION_OUTPUT_LIMIT", 10 * 1024 * 1024, min
 CLAUDE_ENV_PASSTHROUGH = ENV.list("CLAUDE_ENV_PASSTHROUGH", [])
 # Whole-probe deadline for an MCP server check, in seconds.
 MCP_PROBE_TIMEOUT = ENV.int("MCP_PROBE_TIMEOUT", 10, minimum=1, maximum=300)
+# Where Claude Code keeps .claude.json (MCP servers of the user and local scopes): like the CLI,
+# $CLAUDE_CONFIG_DIR when set, else HOME.
+CLAUDE_CONFIG_DIR = ENV.path("CLAUDE_CONFIG_DIR", Path.home())
 
 SECRET_KEY = ENV.str("SECRET_KEY") or secret_key_from(ORCHESTRATOR_HOME)
 
@@ -205,7 +208,7 @@ RATELIMIT_VIEW = "orchestrator_site.api_errors.ratelimited_view"
 
 # What runs after every agent sync (start-up, POST /api/agents/sync/): agents imports neither
 # executions nor mcp, so the wiring lives here.
-AGENT_SYNC_HOOKS: list[str] = []
+AGENT_SYNC_HOOKS: list[str] = ["mcp.services.discover_servers"]
 
 CSRF_FAILURE_VIEW = "orchestrator_site.api_errors.csrf_failure"
 
