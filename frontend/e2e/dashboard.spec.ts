@@ -1,0 +1,186 @@
+// The dashboard in a real Chromium against the real gunicorn, db_worker and the fake claude CLI.
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+const unique = () => Math.random().toString(36).slice(2, 8);
+
+async function runTask(page: Page, folder: string, task: string) {
+  await page.goto(`/agents/${folder}`);
+  await page.getByLabel("Task", { exact: true }).fill(task);
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  await expect(page).toHaveURL(/\/executions\/[0-9a-f-]+$/);
+}
+
+const statusBadge = (page: Page) => page.getByRole("heading", { level: 1 }).locator(".badge");
+
+test.describe("signed out", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("it signs in and shows the user, the health and the version", async ({ page, shoot }) => {
+    await page.goto("/agents");
+    await expect(page.getByRole("heading", { name: "Orchestrator" })).toBeVisible();
+    await expect(page.getByRole("navigation")).toHaveCount(0);
+    await shoot("01-sign-in");
+    await page.getByLabel("Username").fill(process.env.E2E_USERNAME!);
+    await page.getByLabel("Password").fill(process.env.E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Agents" })).toBeVisible();
+    await expect(page.locator(".user")).toHaveText(process.env.E2E_USERNAME!);
+    await expect(page.locator(".health")).toBeVisible();
+    await expect(page.locator(".footer")).toContainText(/Orchestrator v\d/);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  });
+
+  test("it says so when the password is wrong", async ({ page, shoot }) => {
+    await page.goto("/");
+    await page.getByLabel("Username").fill(process.env.E2E_USERNAME!);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("Wrong username or password.");
+    await shoot("02-bad-login");
+  });
+});
+
+test("it lists the seeded agents and searches them", async ({ page, shoot }) => {
+  await page.goto("/");
+  for (const folder of ["devops-engineer", "qa-engineer", "tech-writer"]) {
+    await expect(page.getByTestId(`agent-${folder}`)).toBeVisible();
+  }
+  await expect(page.locator(".health")).toHaveText("healthy");
+  await shoot("03-agents");
+  await page.getByLabel("Search agents").fill("qa");
+  await expect(page.getByTestId("agent-qa-engineer")).toBeVisible();
+  await expect(page.getByTestId("agent-devops-engineer")).toHaveCount(0);
+});
+
+test("it creates an agent and edits its prompt", async ({ page, shoot }) => {
+  const folder = `e2e-${unique()}`;
+  await page.goto("/agents");
+  await page.getByRole("button", { name: "New agent" }).click();
+  const form = page.getByRole("form", { name: "New agent" });
+  await form.getByLabel("Folder").fill("not a folder/");
+  await form.getByLabel("Folder").blur();
+  await expect(form.locator("#folder-help")).toHaveText(/Only letters, digits and hyphens/);
+  await form.getByLabel("Folder").fill(folder);
+  await form.getByLabel(/^Name/).fill("E2E Engineer");
+  await form.getByLabel("Role prompt (CLAUDE.md)").fill("# E2E\n\nYou test things.\n");
+  await form.getByRole("button", { name: "Create agent" }).click();
+  await expect(page).toHaveURL(new RegExp(`/agents/${folder}$`));
+  await expect(page.getByRole("heading", { name: "E2E Engineer" })).toBeVisible();
+
+  const editor = page.getByLabel("CLAUDE.md", { exact: true });
+  await expect(editor).toHaveValue("# E2E\n\nYou test things.\n");
+  await editor.fill("# E2E Engineer\n\nYou test **everything** twice.\n");
+  await expect(page.getByText("Unsaved changes")).toBeVisible();
+  await page.getByRole("tab", { name: "Preview" }).click();
+  await expect(page.getByLabel("Rendered preview").getByRole("heading", { name: "E2E Engineer" })).toBeVisible();
+  await expect(page.getByLabel("Rendered preview").locator("strong")).toHaveText("everything");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved", { exact: true })).toBeVisible();
+  await shoot("04-agent-detail");
+
+  await page.reload();
+  await expect(page.getByLabel("CLAUDE.md", { exact: true })).toHaveValue("# E2E Engineer\n\nYou test **everything** twice.\n");
+});
+
+test("it shows the events of a run one by one before it finishes", async ({ page, shoot }) => {
+  await runTask(page, "devops-engineer", "Report the disk usage.\n[[fake:slow events=8 delay=0.6]]");
+  const counter = page.getByTestId("event-count");
+  const seen = new Set<number>();
+  let countWhileRunning = 0;
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    const text = (await counter.textContent()) ?? "";
+    const count = Number(text.split(" ")[0]);
+    const status = (await statusBadge(page).textContent()) ?? "";
+    if (status === "running" && count > 0) {
+      seen.add(count);
+      countWhileRunning = Math.max(countWhileRunning, count);
+    }
+    if (status === "succeeded") break;
+    await page.waitForTimeout(150);
+  }
+  await expect(statusBadge(page)).toHaveText("succeeded");
+  // Several distinct partial counts while running: the events arrived one by one, not at the end.
+  expect(seen.size).toBeGreaterThanOrEqual(3);
+  await expect(page.locator(".event-result")).toBeVisible();
+  await expect(page.getByText("Session started")).toBeVisible();
+  expect(Number(((await counter.textContent()) ?? "").split(" ")[0])).toBeGreaterThan(countWhileRunning);
+  await shoot("05-execution");
+});
+
+test("it cancels a long run and shows it cancelled", async ({ page, shoot }) => {
+  await runTask(page, "qa-engineer", "Wait for the build.\n[[fake:hang]]");
+  await expect(statusBadge(page)).toHaveText("running", { timeout: 30_000 });
+  await expect(page.getByText("Session started")).toBeVisible();
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await page.getByRole("button", { name: "Yes, cancel" }).click();
+  await expect(statusBadge(page)).toHaveText("cancelled", { timeout: 30_000 });
+  await expect(page.getByRole("button", { name: "Cancel run" })).toHaveCount(0);
+  await shoot("06-cancelled");
+});
+
+test("it shows why a run failed", async ({ page, shoot }) => {
+  await runTask(page, "tech-writer", "Write the release notes.\n[[fake:error]]");
+  await expect(statusBadge(page)).toHaveText("failed", { timeout: 30_000 });
+  await expect(page.locator(".event-result.is-error")).toBeVisible();
+  await expect(page.getByRole("alert").first()).toBeVisible();
+  await shoot("07-failed");
+});
+
+test("it filters the history", async ({ page, shoot }) => {
+  await runTask(page, "tech-writer", "Proofread the README.");
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+  await page.getByRole("link", { name: "History" }).first().click();
+  await expect(page.getByRole("heading", { name: "History" })).toBeVisible();
+  const rows = page.locator("tbody tr");
+  await expect(rows.first()).toBeVisible();
+  await page.getByRole("checkbox", { name: "failed" }).check();
+  await expect(page).toHaveURL(/status=failed/);
+  await expect(rows.first()).toBeVisible();
+  await expect(page.locator('tbody tr:not([data-status="failed"])')).toHaveCount(0);
+  await page.getByRole("checkbox", { name: "failed" }).uncheck();
+  await page.getByLabel("Text in task or result").fill("Proofread");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Proofread the README.");
+  await expect(page.getByRole("link", { name: "Export CSV" })).toHaveAttribute("href", /q=Proofread/);
+  await shoot("08-history");
+});
+
+test("it draws the usage charts", async ({ page, shoot }) => {
+  await page.goto("/usage");
+  await expect(page.getByRole("heading", { name: "Usage" })).toBeVisible();
+  await expect(page.getByText(/API-equivalent/).first()).toBeVisible();
+  await expect(page.locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await page.getByRole("button", { name: "30 days" }).click();
+  await expect(page.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await shoot("09-usage");
+});
+
+test("it shows the MCP servers screen", async ({ page, shoot }) => {
+  await page.goto("/mcp");
+  await expect(page.getByRole("heading", { name: "MCP servers" })).toBeVisible();
+  await expect(page.locator(".mcp-grid, .empty").first()).toBeVisible();
+  await shoot("10-mcp");
+});
+
+test("it works at a narrow width and by keyboard", async ({ page, shoot }) => {
+  await page.setViewportSize({ width: 380, height: 800 });
+  await page.goto("/agents");
+  await expect(page.getByTestId("agent-devops-engineer")).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shoot("11-agents-narrow");
+  // Tab through the header to the first agent link and open it with Enter.
+  const link = page.getByRole("link", { name: "DevOps Engineer" }).or(page.getByRole("link", { name: "devops-engineer" }));
+  for (let presses = 0; presses < 30; presses++) {
+    await page.keyboard.press("Tab");
+    if (await link.first().evaluate((element) => element === document.activeElement)) break;
+  }
+  await expect(link.first()).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/agents\/devops-engineer$/);
+});
