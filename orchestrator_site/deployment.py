@@ -135,8 +135,10 @@ def build_plan(*, port: int | None = None, workers: int | None = None, search_pa
     services = [
         Service(
             role="api",
-            argv=[str(python), "-m", "gunicorn", "--config", str(GUNICORN_CONF)],
-            environment={**base_env, "PORT": str(port), "ORCHESTRATOR_LOG_NAME": "api"},
+            # The port goes on the command line, which beats both the config file and an env
+            # file (systemd's EnvironmentFile= would override an Environment= PORT).
+            argv=[str(python), "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}"],
+            environment={**base_env, "ORCHESTRATOR_LOG_NAME": "api"},
             stop_timeout=graceful + STOP_MARGIN_SECONDS,
         )
     ]

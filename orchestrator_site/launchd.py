@@ -32,7 +32,7 @@ REQUIRED_KEYS = {
 # The only variables a plist may carry: anything else (SECRET_KEY, DATABASE_URL ...) belongs in
 # the 0600 env file, because plists are world-readable and end up in backups and bug reports.
 ALLOWED_VARIABLES = {"PATH", "ORCHESTRATOR_HOME", "ORCHESTRATOR_ENV_FILE", "DJANGO_SETTINGS_MODULE",
-                     "PYTHONUNBUFFERED", "LOG_TO_CONSOLE", "ORCHESTRATOR_LOG_NAME", "PORT"}
+                     "PYTHONUNBUFFERED", "LOG_TO_CONSOLE", "ORCHESTRATOR_LOG_NAME"}
 _OLD_LAUNCHCTL = re.compile(r"unrecognized subcommand|unknown subcommand|usage:", re.IGNORECASE)
 
 

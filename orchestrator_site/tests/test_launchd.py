@@ -82,12 +82,12 @@ def test_it_prints_one_api_plist_and_one_worker_plist_per_worker_following_every
         assert job["StandardErrorPath"] == str(logs / f"{role}.err.log")
         assert job["SoftResourceLimits"] == {"NumberOfFiles": 1024}
     api = documents[str(agents_dir / "com.orchestrator.api.plist")]
-    assert api["ProgramArguments"][1:] == ["-m", "gunicorn", "--config", str(REPO / "deploy" / "gunicorn.conf.py")]
-    assert api["EnvironmentVariables"]["PORT"] == "5999"
+    assert api["ProgramArguments"][1:] == ["-m", "gunicorn", "--config", str(REPO / "deploy" / "gunicorn.conf.py"),
+                                           "--bind", "127.0.0.1:5999"]
     assert api["ExitTimeOut"] > GRACEFUL
     worker = documents[str(agents_dir / "com.orchestrator.worker.2.plist")]
     assert worker["ProgramArguments"][1:] == [str(REPO / "manage.py"), "db_worker"]
-    assert "PORT" not in worker["EnvironmentVariables"]
+    assert "--bind" not in worker["ProgramArguments"]
     # No secrets inline: they stay in the 0600 env file.
     env_file = (service_home / "orchestrator.env").read_text()
     secret = re.search(r"^SECRET_KEY=(.+)$", env_file, flags=re.M).group(1)
