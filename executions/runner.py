@@ -121,9 +121,11 @@ class _Stop:
 class Run:
     """One CLI process for one claimed (running) execution."""
 
-    def __init__(self, execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None):
+    def __init__(self, execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None,
+                 before_finish: Callable[[str], None] | None = None):
         self.execution = execution
         self.on_event = on_event
+        self.before_finish = before_finish
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.budget = Budget(settings.EXECUTION_OUTPUT_LIMIT)
         self.state = StreamState()
@@ -162,14 +164,22 @@ class Run:
                                                          pid_started=processes.start_time(proc.pid) or "")
         readers = self._start_readers(proc)
         self._feed_stdin(proc)
+        aborted = True
         try:
             self._supervise(proc, readers)
+            aborted = False
         finally:
             # Also reached on SystemExit (a second SIGTERM): never leave the group behind.
+            if aborted and self.stop is None:
+                self.stop = _Stop(Execution.Status.INTERRUPTED, "The worker stopped abruptly: run killed.")
             self._clean_group(proc)
             for reader in readers:
                 reader.join(timeout=2)
-            self._drain(force=True)
+            if aborted:
+                with contextlib.suppress(Exception):
+                    self._drain(force=True)
+                    self._finish(proc.returncode)
+        self._drain(force=True)
         return self._finish(proc.returncode)
 
     def _start_readers(self, proc: subprocess.Popen[bytes]) -> list[threading.Thread]:
@@ -288,6 +298,8 @@ class Run:
 
     def _fail(self, message: str) -> Execution:
         note(self.execution.pk, message, status=Execution.Status.FAILED)
+        if self.before_finish is not None:
+            self.before_finish(Execution.Status.FAILED)
         self.execution.finish(status=Execution.Status.FAILED, error_message=message)
         return self.execution
 
@@ -314,11 +326,18 @@ class Run:
             note(self.execution.pk, f"Output past {settings.EXECUTION_OUTPUT_LIMIT} bytes was discarded "
                                     f"({self.budget.dropped} bytes).")
         fields["error_message"] = message
+        if self.before_finish is not None:
+            # Before the final status: once a client sees the run ended, all its events are stored.
+            self.before_finish(status)
         if not self.execution.finish(status=status, **fields):
             logger.warning("Execution %s had already ended when its CLI exited", self.execution.pk)
         return self.execution
 
 
-def run(execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None) -> Execution:
-    """Run the CLI for a claimed execution to its end; returns it in its final state."""
-    return Run(execution, on_event=on_event).execute()
+def run(execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None,
+        before_finish: Callable[[str], None] | None = None) -> Execution:
+    """Run the CLI for a claimed execution to its end; returns it in its final state.
+
+    `on_event` sees each stored event; `before_finish(status)` runs after the CLI's group is gone
+    and before the final status is written (the after-run git commit)."""
+    return Run(execution, on_event=on_event, before_finish=before_finish).execute()

@@ -154,15 +154,13 @@ def execute_claimed(*, execution: Execution, on_event: Callable[[ExecutionEvent]
     Execution.objects.filter(pk=execution.pk).update(prompt_revision=revision[:64])
     execution.prompt_revision = revision[:64]
     runner.note(execution.pk, f"Started on {HOST} (worker pid {os.getpid()}).", status=Execution.Status.RUNNING)
-    try:
-        runner.run(execution, on_event=on_event)
-    finally:
-        commit_run(execution=execution)
+    runner.run(execution, on_event=on_event, before_finish=lambda status: commit_run(execution=execution,
+                                                                                   status=status))
     execution.refresh_from_db()
     return execution
 
 
-def commit_run(*, execution: Execution) -> str | None:
+def commit_run(*, execution: Execution, status: str) -> str | None:
     """Commit the changes under the agent's folder with an `Execution-Id` trailer; store the sha.
 
     A git failure becomes an event on the execution, never a failed run."""
@@ -174,7 +172,7 @@ def commit_run(*, execution: Execution) -> str | None:
         return None
     first_line = (execution.task.strip().splitlines() or [""])[0][:72]
     message = (f"{execution.agent.folder}: {first_line}\n\nRun #{execution.pk} by the Orchestrator "
-               f"({execution.status}).\n\nExecution-Id: {execution.pk}\n")
+               f"({status}).\n\nExecution-Id: {execution.pk}\n")
     try:
         sha = gitops.commit_folder(folder, message)
     except gitops.GitError as exc:
