@@ -198,7 +198,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # name -> dotted path of a callable returning "ok" or a short problem word, shown in /api/health.
-HEALTH_CHECKS: dict[str, str] = {}
+HEALTH_CHECKS: dict[str, str] = {"worker": "executions.health.worker_status"}
 
 # Rate limits (django-ratelimit) per user, for mutating requests and for runs.
 RATELIMIT_MUTATIONS = "120/m"
