@@ -150,9 +150,13 @@ def execute_claimed(*, execution: Execution, on_event: Callable[[ExecutionEvent]
     """Run a claimed execution's CLI to the end, then commit what it changed. Returns it, final."""
     agent = Agent.objects.get(pk=execution.agent_id)
     execution.agent = agent
-    revision = prompt_revision(agent) or ""
-    Execution.objects.filter(pk=execution.pk).update(prompt_revision=revision[:64])
-    execution.prompt_revision = revision[:64]
+    revision = (prompt_revision(agent) or "")[:64]
+    # Built again here, from this worker's CLAUDE_BIN and the agent's settings now: argv is the
+    # audit record of what really ran.
+    argv = runner.build_argv(agent=agent, model=execution.model, max_turns=execution.max_turns,
+                             resume_session_id=execution.resume_session_id)
+    Execution.objects.filter(pk=execution.pk).update(prompt_revision=revision, argv=argv)
+    execution.prompt_revision, execution.argv = revision, argv
     runner.note(execution.pk, f"Started on {HOST} (worker pid {os.getpid()}).", status=Execution.Status.RUNNING)
     runner.run(execution, on_event=on_event, before_finish=lambda status: commit_run(execution=execution,
                                                                                    status=status))
