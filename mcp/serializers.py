@@ -68,6 +68,22 @@ class McpServerSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(report.at)
 
 
+class TextField(serializers.CharField):
+    """A string, and only a string: DRF's CharField turns 1 or true into "1"/"True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextRegexField(serializers.RegexField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _check_text(value: str, what: str) -> str:
     if "\x00" in value:
         raise serializers.ValidationError(f"{what} contains a NUL character.")
@@ -75,19 +91,19 @@ def _check_text(value: str, what: str) -> str:
 
 
 class McpServerCreateSerializer(StrictSerializer):
-    agent = serializers.CharField(max_length=FOLDER_MAX_LENGTH)
-    name = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH,
+    agent = TextField(max_length=FOLDER_MAX_LENGTH)
+    name = TextRegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH,
                                   error_messages={"invalid": "Use only letters, digits, '_' and '-'."})
     transport = serializers.ChoiceField(choices=McpServer.Transport.choices)
     scope = serializers.ChoiceField(choices=McpServer.Scope.choices, required=False, default="project")
-    command = serializers.CharField(max_length=1000, required=False, trim_whitespace=False)
-    args = serializers.ListField(child=serializers.CharField(max_length=MAX_TEXT, allow_blank=True,
+    command = TextField(max_length=1000, required=False, trim_whitespace=False)
+    args = serializers.ListField(child=TextField(max_length=MAX_TEXT, allow_blank=True,
                                                              trim_whitespace=False),
                                  max_length=MAX_ARGS, required=False)
-    env = serializers.DictField(child=serializers.CharField(max_length=MAX_TEXT, allow_blank=True,
+    env = serializers.DictField(child=TextField(max_length=MAX_TEXT, allow_blank=True,
                                                             trim_whitespace=False), required=False)
-    url = serializers.CharField(max_length=2000, required=False)
-    headers = serializers.DictField(child=serializers.CharField(max_length=MAX_TEXT, allow_blank=True,
+    url = TextField(max_length=2000, required=False)
+    headers = serializers.DictField(child=TextField(max_length=MAX_TEXT, allow_blank=True,
                                                                 trim_whitespace=False), required=False)
 
     def validate_command(self, value: str) -> str:
