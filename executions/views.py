@@ -165,6 +165,14 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             raise NotFound(f"No execution {pk}.")
         return execution
 
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if self.action == "stream":
+            # An error before the stream starts is the usual JSON error, whatever the Accept header.
+            self.request.accepted_renderer = renderers.JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return response
+
     @extend_schema(parameters=[OpenApiParameter("after", int), OpenApiParameter("limit", int)],
                    responses=EventPageSerializer)
     @action(detail=True, methods=["get"])
