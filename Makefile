@@ -11,7 +11,7 @@ HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/nul
 # In CI the whole Python suite runs a second time against PostgreSQL.
 TEST_DATABASE_URL ?= $(if $(filter true,$(CI)),postgres://postgres@127.0.0.1:5432/test,)
 
-.PHONY: help run dev test test-python test-postgres test-frontend test-browser lint frontend bench clean
+.PHONY: help run dev test mcp-reference test-python test-postgres test-frontend test-browser lint frontend bench clean
 
 help:
 	@echo "make run    set up (venv, dependencies, dashboard, database, admin user) and start on http://127.0.0.1:5111"
@@ -61,10 +61,22 @@ dev: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-test-python: $(VENV)/.dev
+# The official MCP reference servers the probe tests talk to (test-only; node_modules is gitignored).
+tests/mcp-reference/node_modules/.installed: tests/mcp-reference/package.json tests/mcp-reference/package-lock.json
+	cd tests/mcp-reference && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+mcp-reference:
+ifeq ($(HAVE_NODE),yes)
+	@$(MAKE) --no-print-directory tests/mcp-reference/node_modules/.installed
+else
+	@echo "Node.js not found: the MCP reference server tests will fail (install Node.js; CI has it)."
+endif
+
+test-python: $(VENV)/.dev mcp-reference
 	$(VENV)/bin/pytest
 
-test-postgres: $(VENV)/.dev
+test-postgres: $(VENV)/.dev mcp-reference
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "== the Python suite again, on PostgreSQL"; \
 	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest; \
