@@ -31,7 +31,7 @@ MAX_TURNS = 200
 HOST = socket.gethostname()[:255]
 
 
-def _me() -> dict[str, object]:
+def worker_identity() -> dict[str, object]:
     """Who claims: this host and process, with its start time (pids get recycled)."""
     return {"worker_host": HOST, "worker_pid": os.getpid(), "worker_started": processes.start_time(os.getpid()) or ""}
 
@@ -118,7 +118,7 @@ def _claim_next(agent_id: int) -> Execution | None:
         head = Execution.objects.queued().filter(agent_id=agent_id).order_by("id").first()
         if head is None:
             return None
-        if head.claim(**_me()):
+        if head.claim(**worker_identity()):
             return head
         if Execution.objects.running().filter(agent_id=agent_id).exists():
             return None  # Someone else runs this agent; they take the next one after it.
@@ -136,7 +136,7 @@ def run_queued(*, execution_id: int, on_event: Callable[[ExecutionEvent], None] 
     if execution is None:
         return []
     ran: list[int] = []
-    current = execution if execution.claim(**_me()) else None
+    current = execution if execution.claim(**worker_identity()) else None
     while current is not None:
         execute_claimed(execution=current, on_event=on_event)
         ran.append(current.pk)
