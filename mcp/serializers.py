@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import FOLDER_MAX_LENGTH
@@ -61,7 +63,8 @@ class McpServerSerializer(serializers.ModelSerializer):
         report = self._report(server)
         return report.status_of(server.name, server.scope) if report else None
 
-    def get_reported_at(self, server: McpServer):
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_reported_at(self, server: McpServer) -> str | None:
         report = self._report(server)
         if report is None or report.status_of(server.name, server.scope) is None:
             return None

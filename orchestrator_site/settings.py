@@ -191,6 +191,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Orchestrator API",
     "DESCRIPTION": "Control plane for a team of Claude Code agents.",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a nested Status; name the enums so the schema has no collision.
+    "ENUM_NAME_OVERRIDES": {"McpServerStatusEnum": "mcp.models.McpServer.Status",
+                            "ExecutionStatusEnum": "executions.models.Execution.Status"},
     # Swagger UI from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
