@@ -10,17 +10,30 @@ port=$("$py" "$here/manage.py" shell -c 'from django.conf import settings; print
 pids=()
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # ${a[@]+...}: bash 3.2 (macOS) calls an empty array unbound under set -u.
+  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 cd "$here"
-for _ in $(seq "$workers"); do
-  "$py" manage.py db_worker &
+# One app log file per process ($ORCHESTRATOR_HOME/logs/<name>.log): two processes must not
+# rotate the same file.
+for number in $(seq "$workers"); do
+  ORCHESTRATOR_LOG_NAME="worker.$number" "$py" manage.py db_worker &
   pids+=("$!")
 done
-GUNICORN_ACCESS_LOG=- GUNICORN_ERROR_LOG=- "$here/.venv/bin/gunicorn" -c deploy/gunicorn.conf.py &
+ORCHESTRATOR_LOG_NAME=api GUNICORN_ACCESS_LOG=- GUNICORN_ERROR_LOG=- "$py" -m gunicorn -c deploy/gunicorn.conf.py &
 pids+=("$!")
 echo "Orchestrator is running on http://127.0.0.1:$port with $workers worker(s). Ctrl-C stops it."
-wait -n
+# Stop everything when any one process ends. (Not `wait -n`: macOS ships bash 3.2, which lacks it.)
+while :; do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "A process (pid $pid) stopped: stopping the others." >&2
+      exit 1
+    fi
+  done
+  sleep 1
+done

@@ -8,6 +8,7 @@ is /usr/bin:/bin:/usr/sbin:/sbin), so the plan carries a PATH that finds `claude
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import runpy
@@ -162,6 +163,23 @@ def build_plan(*, port: int | None = None, workers: int | None = None, search_pa
         tools=tools,
         services=services,
     )
+
+
+def bind_port(argv: list[str]) -> int | None:
+    """The port of a `--bind 127.0.0.1:N` in an api command line, or None."""
+    for flag, value in itertools.pairwise(argv):
+        if flag == "--bind" and value.rpartition(":")[2].isdigit():
+            return int(value.rpartition(":")[2])
+    return None
+
+
+def installed_port() -> int:
+    """The port of the installed api service on this platform, else settings.PORT."""
+    if sys.platform == "darwin":
+        from orchestrator_site import launchd as manager
+    else:
+        from orchestrator_site import systemd as manager
+    return manager.installed_port() or settings.PORT
 
 
 def ensure_env_file(path: Path) -> bool:

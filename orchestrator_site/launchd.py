@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.services import atomic_write
-from orchestrator_site.deployment import Service, ServicePlan, log_tail, wait_for_health
+from orchestrator_site.deployment import Service, ServicePlan, bind_port, log_tail, wait_for_health
 from orchestrator_site.errors import Conflict, InvalidInput, Unavailable
 
 DEFAULT_PREFIX = "com.orchestrator"
@@ -167,6 +167,15 @@ def _installed(prefix: str, directory: Path) -> dict[str, Path]:
             if path.stem == f"{prefix}.api" or re.fullmatch(re.escape(prefix) + r"\.worker\.\d+", path.stem)}
 
 
+def installed_port(prefix: str = DEFAULT_PREFIX) -> int | None:
+    """The port in the installed api plist's command line, or None when there is none."""
+    try:
+        job = plistlib.loads((launch_agents_dir() / f"{prefix}.api.plist").read_bytes())
+        return bind_port(job["ProgramArguments"])
+    except (OSError, plistlib.InvalidFileException, KeyError, TypeError):
+        return None
+
+
 def install(*, plan: ServicePlan, prefix: str = DEFAULT_PREFIX, domain: str = "gui", health_timeout: float = 60.0,
             report: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Write and (re)load every plist, unload workers beyond the new count, wait for /api/health.
@@ -206,7 +215,7 @@ def restart(*, plan: ServicePlan, prefix: str = DEFAULT_PREFIX, domain: str = "g
     launchctl = Launchctl(domain_target(domain))
     for label in installed:
         launchctl.kickstart(label)
-    _wait(plan, health_timeout)
+    _wait(plan, health_timeout, port=installed_port(prefix))
     return list(installed)
 
 
@@ -220,9 +229,9 @@ def uninstall(*, prefix: str = DEFAULT_PREFIX, domain: str = "gui") -> list[Path
     return list(installed.values())
 
 
-def _wait(plan: ServicePlan, timeout: float) -> None:
+def _wait(plan: ServicePlan, timeout: float, *, port: int | None = None) -> None:
     try:
-        wait_for_health(plan.port, timeout=timeout)
+        wait_for_health(port or plan.port, timeout=timeout)
     except Unavailable as exc:
         tail = log_tail(plan)
         raise Unavailable(f"{exc.message}\n{tail}" if tail else exc.message) from None

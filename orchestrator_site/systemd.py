@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from agents.services import atomic_write
-from orchestrator_site.deployment import Service, ServicePlan, log_tail, wait_for_health
+from orchestrator_site.deployment import Service, ServicePlan, bind_port, log_tail, wait_for_health
 from orchestrator_site.errors import Conflict, InvalidInput, Unavailable
 
 API_UNIT = "orchestrator-api.service"
@@ -144,6 +145,18 @@ def lingering() -> bool:
     return Path("/var/lib/systemd/linger", pwd.getpwuid(os.getuid()).pw_name).exists()
 
 
+def installed_port() -> int | None:
+    """The port in the installed api unit's ExecStart, or None when there is none."""
+    try:
+        text = (unit_dir() / API_UNIT).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("ExecStart="):
+            return bind_port(shlex.split(line.removeprefix("ExecStart=")))
+    return None
+
+
 def install(*, plan: ServicePlan, health_timeout: float = 60.0,
             report: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Write the units, reload systemd, enable and (re)start the api and N worker instances,
@@ -186,7 +199,7 @@ def restart(*, plan: ServicePlan, health_timeout: float = 60.0) -> list[str]:
         raise Conflict("The Orchestrator units are not installed: run manage.py install_systemd first.")
     units = [API_UNIT, *enabled_instances()]
     systemctl("restart", *units)
-    _wait(plan, health_timeout)
+    _wait(plan, health_timeout, port=installed_port())
     return units
 
 
@@ -202,9 +215,9 @@ def uninstall() -> list[Path]:
     return paths
 
 
-def _wait(plan: ServicePlan, timeout: float) -> None:
+def _wait(plan: ServicePlan, timeout: float, *, port: int | None = None) -> None:
     try:
-        wait_for_health(plan.port, timeout=timeout)
+        wait_for_health(port or plan.port, timeout=timeout)
     except Unavailable as exc:
         tail = log_tail(plan)
         raise Unavailable(f"{exc.message}\n{tail}" if tail else exc.message) from None
