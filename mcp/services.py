@@ -226,7 +226,8 @@ def _discover_locked() -> DiscoveryReport:
 
 def _apply(found: Scan, report: DiscoveryReport) -> None:
     now = timezone.now()
-    existing = {(row.agent_id, row.scope, row.name): row for row in McpServer.objects.select_for_update()}
+    existing = {(row.agent_id, row.scope, row.name): row
+                for row in McpServer.objects.order_by("pk").select_for_update()}
     for item in found.found:
         entry = item.entry
         fingerprint = entry.fingerprint()
