@@ -87,7 +87,7 @@ case "$(uname -s)" in
 esac
 
 begin "health check"
-port=$("$py" manage.py shell -c 'from orchestrator_site.deployment import installed_port; print(installed_port())')
+port=$("$py" manage.py shell --verbosity 0 -c 'from orchestrator_site.deployment import installed_port; print(installed_port())')
 tries=${DEPLOY_HEALTH_TRIES:-30}
 for attempt in $(seq "$tries"); do
   if "$py" - "$port" <<'PY'

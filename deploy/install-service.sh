@@ -52,7 +52,7 @@ case "$(uname -s)" in
     ;;
 esac
 
-port=$("$py" manage.py shell -c 'from orchestrator_site.deployment import installed_port; print(installed_port())')
+port=$("$py" manage.py shell --verbosity 0 -c 'from orchestrator_site.deployment import installed_port; print(installed_port())')
 if "$py" - "$port" <<'PY'
 import json, sys, urllib.request
 with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=10) as response:

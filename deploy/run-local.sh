@@ -4,8 +4,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 py="$here/.venv/bin/python"
-workers=$("$py" "$here/manage.py" shell -c 'from django.conf import settings; print(settings.MAX_CONCURRENT_EXECUTIONS)')
-port=$("$py" "$here/manage.py" shell -c 'from django.conf import settings; print(settings.PORT)')
+workers=$("$py" "$here/manage.py" shell --verbosity 0 -c 'from django.conf import settings; print(settings.MAX_CONCURRENT_EXECUTIONS)')
+port=$("$py" "$here/manage.py" shell --verbosity 0 -c 'from django.conf import settings; print(settings.PORT)')
 
 pids=()
 stop() {
