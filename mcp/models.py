@@ -17,6 +17,12 @@ NAME_PATTERN = r"^[a-zA-Z0-9_-]+$"
 NAME_MAX_LENGTH = 100
 
 
+class McpServerQuerySet(models.QuerySet):
+    def visible(self) -> McpServerQuerySet:
+        """User scope rows and those of agents not deleted (until discovery drops theirs)."""
+        return self.filter(Q(agent__isnull=True) | Q(agent__deleted_at__isnull=True))
+
+
 class McpServer(models.Model):
     class Scope(models.TextChoices):
         PROJECT = "project", "project (<agent>/.mcp.json)"
@@ -66,6 +72,8 @@ class McpServer(models.Model):
     probing_since = models.DateTimeField(null=True, blank=True)
 
     discovered_at = models.DateTimeField(default=timezone.now)
+
+    objects = McpServerQuerySet.as_manager()
 
     class Meta:
         ordering = ["agent__folder", "name", "scope"]

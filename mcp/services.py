@@ -385,14 +385,28 @@ def _referenced_values(entry: Entry, environ: Mapping[str, str]) -> list[str]:
     return [environ[name] for name in names if name in environ]
 
 
+def cli_environment() -> dict[str, str]:
+    """The environment Claude Code runs with (the runner's allow-list plus CLAUDE_ENV_PASSTHROUGH):
+    Claude Code expands ${VAR} from it and its stdio servers inherit from it, so a probe that used
+    the service's whole environment could pass where the real run fails."""
+    try:
+        from executions.runner import child_environment
+    except ImportError:
+        return dict(os.environ)
+    return child_environment()
+
+
 def probe_entry(*, entry: Entry, cwd: Path, timeout: float, environ: Mapping[str, str] | None = None) -> ProbeResult:
-    """One real handshake with the server `entry` describes. Never raises: failures are results."""
-    environ = os.environ if environ is None else environ
+    """One real handshake with the server `entry` describes, with variables expanded from
+    `environ` (default: what the CLI gets). Never raises: failures are results."""
+    environ = cli_environment() if environ is None else environ
     try:
         expanded = expand_entry(entry, environ)
     except MissingVariables as exc:
-        return ProbeResult(status="error", error=f"configuration: missing environment variables: {exc} (set them "
-                                                 "in the service's environment, or use ${VAR:-default})")
+        return ProbeResult(status="error", error=f"configuration: missing environment variables: {exc} (Claude Code "
+                                                 "would not start this server either: set them in the service's "
+                                                 "environment and list them in CLAUDE_ENV_PASSTHROUGH, or use "
+                                                 "${VAR:-default})")
     redact = Redactor([*entry.secrets(), *expanded.env.values(), *expanded.headers.values(),
                        *_referenced_values(entry, environ)])
     try:
@@ -436,6 +450,6 @@ def check_server(*, server: McpServer) -> McpServer:
 def get_server(pk: object) -> McpServer:
     """The server row `pk`; raises NotFound."""
     try:
-        return McpServer.objects.select_related("agent").get(pk=int(str(pk)))
+        return McpServer.objects.visible().select_related("agent").get(pk=int(str(pk)))
     except (ValueError, McpServer.DoesNotExist):
         raise NotFound("No such MCP server. Sync to refresh the list.") from None

@@ -20,7 +20,7 @@ class McpServerViewSet(mixins.ListModelMixin, ApiViewSet):
     """MCP servers as Claude Code loads them per agent. Reads for any signed-in user; adding,
     removing, checking and syncing for staff."""
 
-    queryset = McpServer.objects.select_related("agent")
+    queryset = McpServer.objects.visible().select_related("agent")
     serializer_class = McpServerSerializer
     pagination_class = None
 

@@ -330,3 +330,24 @@ def test_a_second_check_while_one_runs_is_refused(staff_client, devops):
     response = staff_client.post(f"/api/mcp-servers/{server_id('github')}/check/")
     assert_error(response, 409, "CHECK_RUNNING")
     assert staff_client.get(f"/api/mcp-servers/{server_id('github')}/").json()["checking"] is True
+
+
+def test_variables_expand_from_what_the_cli_gets_not_the_whole_service_env(staff_client, make_agent,
+                                                                           write_mcp_json, monkeypatch, settings):
+    make_agent("devops")
+    write_mcp_json("devops", {"mcpServers": {"fake": fake_entry(env={"TOKEN": "${MCP_TEST_TOKEN}"})}})
+    discover_servers()
+    monkeypatch.setenv("MCP_TEST_TOKEN", "only-in-the-service")
+    body = staff_client.post(f"/api/mcp-servers/{server_id('fake')}/check/").json()
+    assert body["status"] == "error"
+    assert body["last_error"].startswith("configuration: missing environment variables: MCP_TEST_TOKEN")
+
+    settings.CLAUDE_ENV_PASSTHROUGH = ["MCP_TEST_TOKEN"]
+    assert staff_client.post(f"/api/mcp-servers/{server_id('fake')}/check/").json()["status"] == "ok"
+
+
+def test_servers_of_a_deleted_agent_disappear_at_once(staff_client, devops):
+    github = server_id("github")
+    assert staff_client.delete("/api/agents/devops/", {"confirm": "devops"}, format="json").status_code == 200
+    assert staff_client.get("/api/mcp-servers/").json() == []
+    assert_error(staff_client.post(f"/api/mcp-servers/{github}/check/"), 404, "NOT_FOUND")
