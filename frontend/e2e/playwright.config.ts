@@ -1,5 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromiumLaunchOptions } from "./browser";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 // One worker against one real stack (gunicorn + db_workers + fake CLI) that global-setup starts.
 export default defineConfig({
@@ -16,7 +20,7 @@ export default defineConfig({
   use: {
     browserName: "chromium",
     launchOptions: chromiumLaunchOptions,
-    storageState: "../test-results/.auth/staff.json",
+    storageState: path.resolve(here, "..", "test-results", ".auth", "staff.json"),
     viewport: { width: 1280, height: 860 },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",

@@ -2,7 +2,7 @@
 // decides cache keys, refresh intervals and what to invalidate after a change.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "./client";
-import type { ExecutionDetail, ExecutionFilters, McpServer, NewMcpServer, RunOptions } from "./types";
+import type { ExecutionDetail, ExecutionFilters, ExecutionId, McpServer, NewMcpServer, RunOptions } from "./types";
 import { ACTIVE_STATUSES } from "./types";
 
 export const keys = {
@@ -11,7 +11,7 @@ export const keys = {
   agents: ["agents"] as const,
   agent: (folder: string) => ["agents", folder] as const,
   executions: (filters: ExecutionFilters) => ["executions", filters] as const,
-  execution: (id: string) => ["execution", id] as const,
+  execution: (id: ExecutionId) => ["execution", String(id)] as const,
   usage: (days: number) => ["usage", days] as const,
   mcp: (agent?: string) => ["mcp", agent ?? "*"] as const,
   mcpProblems: ["mcp", "problems"] as const,
@@ -38,7 +38,8 @@ export function useLogin() {
   return useMutation({
     mutationFn: ({ username, password }: { username: string; password: string }) => api.login(username, password),
     onSuccess: (me) => {
-      client.clear();
+      // Drop what an earlier user saw; "me" itself stays so its observers see the new value.
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
       client.setQueryData(keys.me, me);
     },
   });
@@ -49,7 +50,7 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => api.logout(),
     onSettled: () => {
-      client.clear();
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
       client.setQueryData(keys.me, null);
     },
   });
@@ -145,10 +146,10 @@ export function useExecution(id: string) {
   });
 }
 
-export function useCancelExecution(id: string) {
+export function useCancelExecution(id: ExecutionId) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => api.cancel(id),
+    mutationFn: () => api.cancel(String(id)),
     onSuccess: (execution: ExecutionDetail) => {
       client.setQueryData(keys.execution(id), execution);
       client.invalidateQueries({ queryKey: ["executions"] });

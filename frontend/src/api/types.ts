@@ -43,8 +43,10 @@ export const EXECUTION_STATUSES: ExecutionStatus[] = [
 
 export const ACTIVE_STATUSES: ExecutionStatus[] = ["queued", "running"];
 
+export type ExecutionId = number | string;
+
 export interface LastExecution {
-  id: string;
+  id: ExecutionId;
   status: ExecutionStatus;
   created_at: string;
   finished_at: string | null;
@@ -83,7 +85,7 @@ export interface AgentDetail extends Agent {
 }
 
 export interface ExecutionRow {
-  id: string;
+  id: ExecutionId;
   agent: string;
   agent_name: string;
   status: ExecutionStatus;

@@ -52,8 +52,10 @@ export function formatDateTime(iso: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
 
-export function shortId(id: string | null | undefined, length = 8): string {
-  return id ? id.slice(0, length) : "–";
+/** The start of a UUID, session id or sha; a numeric id as it is. */
+export function shortId(id: string | number | null | undefined, length = 8): string {
+  if (id === null || id === undefined || id === "") return "–";
+  return String(id).slice(0, length);
 }
 
 export function statusLabel(status: string): string {

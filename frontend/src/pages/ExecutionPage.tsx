@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useCancelExecution, useExecution, useMe, keys } from "../api/hooks";
-import type { ExecutionDetail } from "../api/types";
+import type { ExecutionDetail, ExecutionId } from "../api/types";
 import { ACTIVE_STATUSES } from "../api/types";
 import { useExecutionEvents, type StreamState } from "../api/useExecutionEvents";
 import { Conversation } from "../components/Conversation";
@@ -67,7 +67,7 @@ function Facts({ execution, active }: { execution: ExecutionDetail; active: bool
   );
 }
 
-function CancelButton({ id }: { id: string }) {
+function CancelButton({ id }: { id: ExecutionId }) {
   const cancel = useCancelExecution(id);
   const [asking, setAsking] = useState(false);
   if (!asking)
@@ -130,7 +130,7 @@ function ExecutionView({ id }: { id: string }) {
             ← History
           </Link>
           <h1>
-            Run <code>{shortId(data.id)}</code> <StatusBadge status={status} />
+            Run <code>{typeof data.id === "number" ? `#${data.id}` : shortId(data.id)}</code> <StatusBadge status={status} />
           </h1>
         </div>
         {staff && (
