@@ -84,7 +84,20 @@ test-postgres: $(VENV)/.dev mcp-reference
 	  echo "TEST_DATABASE_URL is not set (CI sets it): the PostgreSQL pass is not run here."; \
 	fi
 
-test: lint test-python test-postgres
+# The dashboard's own checks: lint, type-check and the Vitest unit tests.
+test-frontend: frontend/node_modules/.installed
+	cd frontend && $(NPM) run lint && $(NPM) run typecheck && $(NPM) test
+
+# Playwright in Debian's Chromium (never a downloaded browser) against the real stack (frontend/e2e/stack.py).
+test-browser: $(VENV)/.runtime frontend/node_modules/.installed
+	@if [ ! -x /usr/bin/chromium ] && [ -z "$${CHROMIUM_BIN:-}" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else echo "Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM_BIN)." >&2; exit 1; fi; \
+	fi
+	@$(MAKE) --no-print-directory frontend/dist/index.html
+	cd frontend && $(NPM) run e2e
+
+test: lint test-python test-postgres test-frontend test-browser
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py

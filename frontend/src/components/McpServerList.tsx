@@ -91,7 +91,13 @@ export function McpServerList({ agent, staff }: { agent?: string; staff: boolean
     return (
       <div className="empty">
         <strong>No MCP servers.</strong>
-        <span>{staff ? "Add one below, or put a .mcp.json in the agent's folder." : "None are configured."}</span>
+        <span>
+          {agent
+            ? staff
+              ? "Add one with “Add server”, or put a .mcp.json in the agent's folder."
+              : "None are configured for this agent."
+            : "No agent has a .mcp.json and ~/.claude.json lists none. Add servers from an agent's page."}
+        </span>
       </div>
     );
   return (

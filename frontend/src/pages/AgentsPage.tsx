@@ -56,7 +56,7 @@ function AgentCard({ agent }: { agent: Agent }) {
         </div>
         <div>
           <dt>Success (7 d)</dt>
-          <dd>{stats ? `${formatPercent(stats.success_rate)} of ${stats.runs}` : "–"}</dd>
+          <dd>{stats && stats.runs > 0 ? `${formatPercent(stats.success_rate)} of ${stats.runs}` : "no runs"}</dd>
         </div>
         <div>
           <dt>Cost (7 d)</dt>
