@@ -89,10 +89,12 @@ test("it shows the events of a run one by one before it finishes", async ({ page
   const counter = page.getByTestId("event-count");
   const seen = new Set<number>();
   let countWhileRunning = 0;
+  let sawLiveStream = false;
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     const text = (await counter.textContent()) ?? "";
     const count = Number(text.split(" ")[0]);
+    sawLiveStream ||= text.includes("live");
     const status = (await statusBadge(page).textContent()) ?? "";
     if (status === "running" && count > 0) {
       seen.add(count);
@@ -104,6 +106,8 @@ test("it shows the events of a run one by one before it finishes", async ({ page
   await expect(statusBadge(page)).toHaveText("succeeded");
   // Several distinct partial counts while running: the events arrived one by one, not at the end.
   expect(seen.size).toBeGreaterThanOrEqual(3);
+  // ...over Server-Sent Events, not the polling fallback.
+  expect(sawLiveStream).toBe(true);
   await expect(page.locator(".event-result")).toBeVisible();
   await expect(page.getByText("Session started")).toBeVisible();
   expect(Number(((await counter.textContent()) ?? "").split(" ")[0])).toBeGreaterThan(countWhileRunning);
