@@ -168,8 +168,10 @@ STORAGES = {
 }
 # whitenoise answers any Host with "Access-Control-Allow-Origin: *" unless told otherwise.
 WHITENOISE_ALLOW_ALL_ORIGINS = False
-# The Vite build puts content-hashed files under assets/: cache those for a year.
-WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
+# Cached for a year only when the name carries a content hash: the Vite build's assets/<name>-<8
+# chars>.<ext> (index.html names them as such), and the copies collectstatic's manifest adds as
+# <name>.<12 hex>.<ext>. Everything else (e.g. swagger-ui-bundle.js) keeps whitenoise's short max-age.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(assets/[^/]+-[0-9A-Za-z_-]{8}|.+\.[0-9a-f]{12})\.[0-9A-Za-z]+$"
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with "WWW-Authenticate: Token".
