@@ -1,5 +1,5 @@
-"""deploy/gunicorn.conf.py: loopback, gthread, one process unless Redis; SIGTERM with a request
-still open exits within the graceful timeout; SIGHUP replaces the workers without downtime."""
+"""deploy/gunicorn.conf.py: loopback, gthread, one process unless Redis; SIGTERM with open SSE
+streams exits within the graceful timeout; SIGHUP replaces the workers without downtime."""
 
 from __future__ import annotations
 
@@ -75,47 +75,56 @@ def wait_healthy(port: int) -> dict:
     return wait_until(answered, timeout=60, what="/api/health")
 
 
-def open_sockets(pid: int) -> int:
-    fds = Path(f"/proc/{pid}/fd")
-    count = 0
-    for fd in fds.iterdir():
-        try:
-            count += os.readlink(fd).startswith("socket:")
-        except FileNotFoundError:
-            continue
-    return count
-
-
 def workers_of(pid: int) -> set[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return {int(child) for child in children if alive(int(child))}
 
 
+def open_stream(port: int, path: str, token: str) -> socket.socket:
+    """An SSE request whose response has begun (the `retry:` line arrived)."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=30)
+    client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                   f"Authorization: Token {token}\r\n\r\n".encode())
+    received = b""
+    while b"retry:" not in received:
+        chunk = client.recv(4096)
+        assert chunk, received
+        received += chunk
+    assert received.startswith(b"HTTP/1.1 200"), received
+    return client
+
+
 @pytest.mark.django_db(transaction=True)
-def test_sigterm_with_a_request_still_open_exits_within_the_graceful_timeout(service_home, settings):
+def test_sigterm_with_open_sse_streams_exits_within_the_graceful_timeout(service_home, staff_user, make_agent):
+    from rest_framework.authtoken.models import Token
+
+    from executions.models import Execution
+
+    # Queued with no worker: its stream stays open, sending keep-alives, until the run ends.
+    execution = Execution.objects.create(agent=make_agent("devops"), task="wait", timeout=600)
+    token = Token.objects.get_or_create(user=staff_user)[0].key
     plan = build_plan(workers=1)
     graceful = 3
     process = start_gunicorn(plan, "--graceful-timeout", str(graceful))
-    client = socket.socket()
+    streams: list[socket.socket] = []
     try:
         wait_healthy(plan.port)
-        (worker,) = wait_until(lambda: workers_of(process.pid), timeout=30, what="a gunicorn worker")
-        sockets_before = open_sockets(worker)
-        # A request whose headers never finish keeps a worker thread busy, as a stream would.
-        client.connect(("127.0.0.1", plan.port))
-        client.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        wait_until(lambda: open_sockets(worker) > sockets_before, timeout=30, what="the worker to accept")
+        for _ in range(3):
+            streams.append(open_stream(plan.port, f"/api/executions/{execution.pk}/stream/", token))
+        # Open streams hold threads, not the whole worker: other requests are still answered.
+        assert fetch_health(plan.port)[1]["checks"]["api"] == "ok"
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=graceful + 15)
         elapsed = time.monotonic() - started
         assert code == 0
-        # It waited for the open request (so it was graceful), but no longer than the timeout allows.
+        # It gave the streams their grace period, and no more than the timeout allows.
         assert graceful - 1 <= elapsed < graceful + 5, elapsed
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", plan.port), timeout=2)
     finally:
-        client.close()
+        for stream in streams:
+            stream.close()
         stop_process(process)
 
 
