@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import orchestrator_site
@@ -34,3 +35,9 @@ def test_no_other_python_or_project_file_spells_the_version():
         if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
             offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
+
+
+def test_the_dashboard_package_carries_the_same_version():
+    # The footer shows /api/health's version; the npm package's own field must not drift from it.
+    package = json.loads((REPO / "frontend" / "package.json").read_text(encoding="utf-8"))
+    assert package["version"] == orchestrator_site.__version__
