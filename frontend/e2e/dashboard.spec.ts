@@ -1,5 +1,6 @@
 // The dashboard in a real Chromium against the real gunicorn, db_worker and the fake claude CLI.
 import type { Page } from "@playwright/test";
+import path from "node:path";
 import { expect, test } from "./fixtures";
 
 const unique = () => Math.random().toString(36).slice(2, 8);
@@ -172,7 +173,7 @@ test("it shows the MCP servers screen", async ({ page, shoot }) => {
   await page.goto("/mcp");
   await expect(page.getByRole("heading", { name: "MCP servers" })).toBeVisible();
   await expect(page.locator(".mcp-grid, .empty").first()).toBeVisible();
-  await shoot("10-mcp");
+  await shoot("10-mcp-empty");
 });
 
 test("it works at a narrow width and by keyboard", async ({ page, shoot }) => {
@@ -191,4 +192,53 @@ test("it works at a narrow width and by keyboard", async ({ page, shoot }) => {
   await expect(link.first()).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/agents\/devops-engineer$/);
+});
+
+test("it continues a finished run in the same session", async ({ page }) => {
+  await runTask(page, "devops-engineer", "List the services.");
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+  const firstUrl = page.url();
+  const session = (await page.locator("dt", { hasText: /^Session$/ }).locator("+ dd").textContent()) ?? "";
+  expect(session).toMatch(/^[0-9a-f]{8}$/);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Follow-up task (same session)").fill("Now restart the failing one.");
+  await page.getByRole("button", { name: "Send follow-up" }).click();
+  await expect(page).not.toHaveURL(firstUrl);
+  await expect(page.locator("dt", { hasText: "Continues session" }).locator("+ dd")).toHaveText(session);
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+});
+
+test("it keeps a huge output responsive and says it was truncated", async ({ page, shoot }) => {
+  await runTask(page, "qa-engineer", "Dump the logs.\n[[fake:huge size=2500000]]");
+  await expect(statusBadge(page)).not.toHaveText(/queued|running/, { timeout: 45_000 });
+  await expect(page.getByText(/output was larger than the server keeps/)).toBeVisible();
+  // Virtualised and collapsed: far less than the 1 MiB stored is in the DOM at once.
+  const domSize = await page.evaluate(() => document.body.innerHTML.length);
+  expect(domSize).toBeLessThan(400_000);
+  await shoot("12-huge-output");
+});
+
+test("it adds, checks and removes an MCP server", async ({ page, shoot }) => {
+  const server = path.resolve(process.cwd(), "..", "tests", "fakes", "mcp_server.py");
+  await page.goto("/agents/tech-writer");
+  await page.getByRole("button", { name: "Add server" }).click();
+  const form = page.getByRole("form", { name: "Add MCP server" });
+  await form.getByLabel("Name").fill("e2e-docs");
+  await form.getByLabel("Command").fill("python3");
+  await form.getByLabel("Arguments (one per line)").fill(`${server}\n--mode\nok\n--tools\nread_page,search`);
+  await form.getByRole("button", { name: "Add server" }).click();
+  const card = page.getByTestId("mcp-e2e-docs");
+  await expect(card).toBeVisible();
+  await card.getByRole("button", { name: "Check now" }).click();
+  await expect(card.locator(".badge")).toHaveText("ok", { timeout: 30_000 });
+  await expect(card.getByText("2 tools")).toBeVisible();
+  await shoot("13-agent-mcp");
+  await page.goto("/mcp");
+  await expect(page.getByTestId("mcp-e2e-docs")).toBeVisible();
+  await shoot("10-mcp");
+  await page.goto("/agents/tech-writer");
+  await page.getByTestId("mcp-e2e-docs").getByRole("button", { name: "Remove" }).click();
+  await page.getByLabel(/Type e2e-docs to confirm/).fill("e2e-docs");
+  await page.getByRole("button", { name: "Remove server" }).click();
+  await expect(page.getByTestId("mcp-e2e-docs")).toHaveCount(0);
 });

@@ -60,6 +60,8 @@ def stack_env(home: Path, port: int, workers: int) -> dict[str, str]:
         "PORT": str(port),
         "MAX_CONCURRENT_EXECUTIONS": str(workers),
         "LOG_TO_CONSOLE": "false",
+        # Small, so the huge-output test crosses it without writing 10 MiB.
+        "EXECUTION_OUTPUT_LIMIT": str(1024 * 1024),
     })
     return env
 

@@ -50,6 +50,9 @@ function Facts({ execution, active }: { execution: ExecutionDetail; active: bool
     ["Turns", execution.num_turns ?? "–"],
     ["Model", execution.model || execution.options?.model || "agent default"],
     ["Session", <code title={execution.session_id}>{shortId(execution.session_id)}</code>],
+    ...(execution.resume_session_id
+      ? [["Continues session", <code title={execution.resume_session_id}>{shortId(execution.resume_session_id)}</code>] as [string, React.ReactNode]]
+      : []),
     ["Commit", execution.commit_sha ? <code title={execution.commit_sha}>{shortId(execution.commit_sha, 10)}</code> : "none"],
     ["Prompt revision", execution.prompt_revision ? <code>{shortId(execution.prompt_revision, 10)}</code> : "–"],
     ["Trigger", execution.trigger],
