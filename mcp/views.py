@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -71,7 +72,7 @@ class McpServerViewSet(mixins.ListModelMixin, ApiViewSet):
         server = services.check_server(server=self.get_object())
         return Response(self.render([server], many=False))
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def sync(self, request):
         return Response(services.discover_servers().as_dict())
