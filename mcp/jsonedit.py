@@ -128,7 +128,8 @@ def set_server(text: str, name: str, value: Any) -> str:
     start = _skip(text, 0)
     top = scan_object(text, start)
     unit = indent_unit(text, top)
-    servers = next((m for m in top.members if m.key == "mcpServers"), None)
+    # The last one when the key repeats: that is the one JSON parsers (and Claude Code) keep.
+    servers = next((m for m in reversed(top.members) if m.key == "mcpServers"), None)
     if servers is None:
         updated = insert_member(text, top, "mcpServers", {name: value}, unit=unit)
     else:
@@ -145,7 +146,7 @@ def delete_server(text: str, name: str) -> str:
     updated = text
     while True:
         top = scan_object(updated, _skip(updated, 0))
-        servers = next(m for m in top.members if m.key == "mcpServers")
+        servers = next(m for m in reversed(top.members) if m.key == "mcpServers")
         span = scan_object(updated, servers.value_start)
         if not any(member.key == name for member in span.members):
             break

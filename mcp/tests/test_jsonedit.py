@@ -50,3 +50,9 @@ def test_removing_the_first_middle_and_last_member():
 
 def test_a_repeated_key_is_removed_everywhere():
     assert json.loads(delete_server('{"mcpServers": {"a": 1, "b": 2, "a": 3}}', "a")) == {"mcpServers": {"b": 2}}
+
+
+def test_a_repeated_servers_key_edits_the_one_parsers_keep():
+    text = '{"mcpServers": {"old": 1}, "mcpServers": {"a": 2}}'
+    assert set_server(text, "b", 3) == '{"mcpServers": {"old": 1}, "mcpServers": {"a": 2, "b": 3}}'
+    assert delete_server(text, "a") == '{"mcpServers": {"old": 1}, "mcpServers": {}}'
