@@ -85,11 +85,12 @@ class StdioChannel:
         proc = self._process()
         if proc.returncode is not None:
             return proc.returncode
-        wnowait = getattr(os, "WNOWAIT", None)
-        if wnowait is None:
+        # Not every platform has waitid/WNOWAIT (older macOS Pythons): reaping is the fallback.
+        waitid, wnowait = getattr(os, "waitid", None), getattr(os, "WNOWAIT", None)
+        if waitid is None or wnowait is None:
             return proc.poll()
         try:
-            info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | wnowait)
+            info = waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | wnowait)
         except ChildProcessError:
             return proc.poll()
         if info is None:
