@@ -18,6 +18,8 @@ os.environ["ORCHESTRATOR_ENV_FILE"] = str(_home / "no-env-file")
 os.environ.setdefault("AGENTS_ROOT", str(_home / "agents"))
 os.environ.setdefault("AGENTS_SEED_EXAMPLES", "false")
 os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
+# Where MCP discovery looks for ~/.claude.json: never the developer's real one.
+os.environ.setdefault("CLAUDE_CONFIG_DIR", str(_home / "claude-config"))
 os.environ["ORCHESTRATOR_ENV"] = "production"
 
 _base = importlib.import_module("orchestrator_site.settings")
