@@ -16,7 +16,12 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
-    proxy: { "/api": "http://127.0.0.1:5111", "/admin": "http://127.0.0.1:5111" },
+    proxy: {
+      "/api": "http://127.0.0.1:5111",
+      "/admin": "http://127.0.0.1:5111",
+      // Any dashboard route on Django sets the CSRF cookie (see CSRF_BOOTSTRAP_PATH in src/api/client.ts).
+      "/dashboard-csrf": "http://127.0.0.1:5111",
+    },
   },
   test: {
     environment: "jsdom",

@@ -20,6 +20,23 @@ describe("the API client", () => {
     expect(requests[1].headers["X-CSRFToken"]).toBeUndefined();
   });
 
+  it("it asks Django for the CSRF cookie before the first write when there is none", async () => {
+    const { requests } = fakeServer([
+      [
+        "GET",
+        /\/dashboard-csrf$/,
+        () => {
+          document.cookie = "csrftoken=fresh";
+          return { text: "<!doctype html>" };
+        },
+      ],
+      ["POST", /\/api\/auth\/login\/$/, { body: { username: "a", is_staff: false } }],
+    ]);
+    await api.login("a", "b");
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual(["GET /dashboard-csrf", "POST /api/auth/login/"]);
+    expect(requests[1].headers["X-CSRFToken"]).toBe("fresh");
+  });
+
   it("it decodes the error shape with its fields", async () => {
     fakeServer([
       [

@@ -90,9 +90,27 @@ export function buildQuery(query: Record<string, string | number | undefined> = 
   return text ? `?${text}` : "";
 }
 
+// Django sets the CSRF cookie with the dashboard's index page. Under the Vite dev server that page
+// comes from Vite, so before the first write without a cookie we ask Django for any dashboard
+// route (vite.config.ts proxies this one path to Django); in production it is simply the index.
+export const CSRF_BOOTSTRAP_PATH = "/dashboard-csrf";
+
+async function ensureCsrfCookie(): Promise<string> {
+  let token = csrfToken();
+  if (!token) {
+    try {
+      await fetch(CSRF_BOOTSTRAP_PATH, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    } catch {
+      // The write below then fails with the server's own CSRF message.
+    }
+    token = csrfToken();
+  }
+  return token;
+}
+
 export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (method !== "GET") headers["X-CSRFToken"] = await ensureCsrfCookie();
   let body: string | undefined;
   if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";

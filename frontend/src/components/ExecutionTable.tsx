@@ -4,7 +4,7 @@ import { formatAge, formatCost, formatDuration, formatTokens } from "../lib/form
 import { StatusBadge } from "./StatusBadge";
 
 /** Executions as rows; the task preview links to the live execution page. */
-export function ExecutionTable({ rows, showAgent = true }: { rows: ExecutionRow[]; showAgent?: boolean }) {
+export function ExecutionTable({ rows, showAgent = true, compact = false }: { rows: ExecutionRow[]; showAgent?: boolean; compact?: boolean }) {
   return (
     <div className="table-wrap">
       <table className="table">
@@ -14,9 +14,9 @@ export function ExecutionTable({ rows, showAgent = true }: { rows: ExecutionRow[
             {showAgent && <th scope="col">Agent</th>}
             <th scope="col">Task</th>
             <th scope="col">Started</th>
-            <th scope="col">Duration</th>
+            {!compact && <th scope="col">Duration</th>}
             <th scope="col">Cost</th>
-            <th scope="col">Tokens in/out</th>
+            {!compact && <th scope="col">Tokens in/out</th>}
           </tr>
         </thead>
         <tbody>
@@ -34,11 +34,13 @@ export function ExecutionTable({ rows, showAgent = true }: { rows: ExecutionRow[
                 <Link to={`/executions/${row.id}`}>{row.task_preview || "(empty task)"}</Link>
               </td>
               <td title={row.created_at}>{formatAge(row.started_at ?? row.created_at)}</td>
-              <td>{formatDuration(row.duration_ms)}</td>
+              {!compact && <td>{formatDuration(row.duration_ms)}</td>}
               <td>{formatCost(row.total_cost_usd)}</td>
-              <td>
-                {formatTokens(row.input_tokens)} / {formatTokens(row.output_tokens)}
-              </td>
+              {!compact && (
+                <td>
+                  {formatTokens(row.input_tokens)} / {formatTokens(row.output_tokens)}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

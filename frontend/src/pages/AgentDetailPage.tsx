@@ -17,7 +17,7 @@ function AgentHistory({ folder }: { folder: string }) {
   if (!executions.data.results.length) return <p className="muted">No runs yet. Give it a task above.</p>;
   return (
     <>
-      <ExecutionTable rows={executions.data.results} showAgent={false} />
+      <ExecutionTable rows={executions.data.results} showAgent={false} compact />
       {executions.data.count > executions.data.results.length && (
         <Link to={`/executions?agent=${encodeURIComponent(folder)}`}>All {executions.data.count} runs</Link>
       )}

@@ -188,7 +188,8 @@ function ExecutionView({ id }: { id: string }) {
       )}
       {data.truncated && (
         <div className="warning-box" role="status">
-          The output was larger than the server keeps, so it was truncated; the events after the cut are not stored.
+          The output was larger than the server keeps, so it was truncated: what came past the limit was discarded (the
+          last event says how much).
         </div>
       )}
       <section className="card">

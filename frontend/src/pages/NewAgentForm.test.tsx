@@ -40,7 +40,7 @@ describe("the new agent form", () => {
     await userEvent.type(screen.getByLabelText(/^Name/), "QA");
     await userEvent.click(screen.getByRole("button", { name: "Create agent" }));
     await vi.waitFor(() => expect(router.state.location.pathname).toBe("/agents/qa-bot"));
-    expect(requests[0].body).toMatchObject({ folder: "qa-bot", name: "QA" });
+    expect(requests.find((request) => request.method === "POST")?.body).toMatchObject({ folder: "qa-bot", name: "QA" });
   });
 
   it("it knows the folder rules", () => {

@@ -10,7 +10,7 @@ export interface Recorded {
 }
 
 type Answer = { status?: number; body?: unknown; text?: string; headers?: Record<string, string> };
-type Route = [method: string, pattern: RegExp, answer: Answer | ((request: Recorded) => Answer)];
+export type Route = [method: string, pattern: RegExp, answer: Answer | ((request: Recorded) => Answer)];
 
 export function fakeServer(routes: Route[]) {
   const requests: Recorded[] = [];
