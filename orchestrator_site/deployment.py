@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from orchestrator_site.config import load_env_file
 from orchestrator_site.errors import InvalidInput, Unavailable
 
 SYSTEM_PATH = ("/usr/bin", "/bin", "/usr/sbin", "/sbin")
@@ -180,6 +181,18 @@ def installed_port() -> int:
     else:
         from orchestrator_site import systemd as manager
     return manager.installed_port() or settings.PORT
+
+
+def shell_only_settings(env_file: Path) -> list[str]:
+    """Settings this process took from its own environment that the env file does not hold.
+
+    The services start with only the plan's variables plus the env file, so these would be
+    silently lost (a DATABASE_URL exported in your shell, say)."""
+    in_file: dict[str, str] = {}
+    load_env_file(env_file, in_file)
+    own = {"ORCHESTRATOR_HOME", "ORCHESTRATOR_ENV_FILE", "ORCHESTRATOR_LOG_NAME", "LOG_TO_CONSOLE"}
+    return sorted(name for name in settings.ENV.names - own
+                  if os.environ.get(name, "").strip() and name not in in_file)
 
 
 def ensure_env_file(path: Path) -> bool:

@@ -136,3 +136,14 @@ def test_it_explains_a_missing_systemctl(service_home, fake_managers, monkeypatc
     monkeypatch.setenv("PATH", str(empty))
     with pytest.raises(CommandError, match="systemctl was not found"):
         call_command("install_systemd", "--health-timeout", "1", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_it_warns_about_a_setting_the_shell_has_but_the_env_file_lacks(service_home, fake_managers, monkeypatch):
+    monkeypatch.setenv("EXECUTION_TIMEOUT", "900")
+    err = StringIO()
+    call_command("install_systemd", "--dry-run", stdout=StringIO(), stderr=err)
+    env_file = service_home / "orchestrator.env"
+    assert f"Warning: EXECUTION_TIMEOUT is set in this shell but not in {env_file}" in err.getvalue()
+    # SECRET_KEY is set in this shell too, but the env file has it: no warning.
+    assert "SECRET_KEY" not in err.getvalue()

@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from orchestrator_site import launchd
-from orchestrator_site.deployment import build_plan, ensure_env_file
+from orchestrator_site.deployment import build_plan, ensure_env_file, shell_only_settings
 from orchestrator_site.errors import ServiceError
 
 
@@ -94,11 +94,13 @@ class Command(BaseCommand):
 
 
 def missing_tool_warnings(plan) -> list[str]:
-    """One line per tool the services will not find, saying how to fix it."""
+    """One line per tool the services will not find, and per setting they will not see."""
+    lines = [f"Warning: {name} is set in this shell but not in {plan.env_file}: the services will not see it. "
+             "Put it in the env file." for name in shell_only_settings(plan.env_file)]
     hints = {
         "claude": f"install Claude Code, or set CLAUDE_BIN to its absolute path in {plan.env_file}",
         "node": "install Node.js if your claude is the npm package (a node script)",
         "git": "install git: agent changes are committed with it (AUTO_COMMIT)",
     }
-    return [f"Warning: {tool} was not found on PATH, so the services will not find it: {hints[tool]}; "
-            "then install again." for tool, found in plan.tools.items() if found is None]
+    return lines + [f"Warning: {tool} was not found on PATH, so the services will not find it: {hints[tool]}; "
+                    "then install again." for tool, found in plan.tools.items() if found is None]
