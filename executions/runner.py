@@ -39,8 +39,12 @@ SHUTDOWN = threading.Event()
 
 INT_GRACE_SECONDS = 3.0
 TERM_GRACE_SECONDS = 3.0
-FLUSH_SECONDS = 0.05
+# The supervising loop wakes at least this often (deadline, cancel, a CLI that exits).
+TICK_SECONDS = 0.05
+_EOF = object()
 FLUSH_EVENTS = 200
+# ... or this many bytes of output: a batch is encoded whole, so it bounds the memory it takes.
+FLUSH_BYTES = 1024 * 1024
 CONTROL_SECONDS = 0.5
 
 # Environment names the CLI gets (besides CLAUDE_ENV_PASSTHROUGH); prefixes end with "_".
@@ -122,11 +126,12 @@ class Run:
     """One CLI process for one claimed (running) execution."""
 
     def __init__(self, execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None,
-                 before_finish: Callable[[str], None] | None = None):
+                 after_spawn: Callable[[], None] | None = None, before_finish: Callable[[str], None] | None = None):
         self.execution = execution
+        self.after_spawn = after_spawn
         self.on_event = on_event
         self.before_finish = before_finish
-        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.events: queue.SimpleQueue[Event | object] = queue.SimpleQueue()
         self.budget = Budget(settings.EXECUTION_OUTPUT_LIMIT)
         self.state = StreamState()
         self.err_state = StreamState()
@@ -135,6 +140,8 @@ class Run:
         self.phase = 0  # 0 running, 1 SIGINT sent, 2 SIGTERM sent, 3 SIGKILL sent
         self.phase_at = 0.0
         self.pending: list[Event] = []
+        self.pending_bytes = 0
+        self.eof = 0
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -160,10 +167,14 @@ class Run:
         except OSError as exc:
             return self._fail(f"The Claude CLI at '{argv[0]}' could not start: {exc.strerror}.")
         proc = self.proc
-        Execution.objects.filter(pk=execution.pk).update(pid=proc.pid, pgid=proc.pid,
+        Execution.objects.filter(pk=execution.pk).update(pid=proc.pid, pgid=proc.pid, argv=argv,
                                                          pid_started=processes.start_time(proc.pid) or "")
         readers = self._start_readers(proc)
         self._feed_stdin(proc)
+        if self.after_spawn is not None:
+            # Bookkeeping after the spawn, not before: it must not delay the CLI's start. Its
+            # events are queued meanwhile and stored after this.
+            self.after_spawn()
         aborted = True
         try:
             self._supervise(proc, readers)
@@ -191,10 +202,18 @@ class Run:
             reader = LineReader(os.dup(stream.fileno()), budget=self.budget, state=state,
                                 on_event=self.events.put, stderr=is_err)
             stream.close()
-            thread = threading.Thread(target=reader.run, name=f"claude-{'err' if is_err else 'out'}", daemon=True)
+            thread = threading.Thread(target=self._read, args=(reader,), name=f"claude-{'err' if is_err else 'out'}",
+                                      daemon=True)
             thread.start()
             threads.append(thread)
         return threads
+
+    def _read(self, reader: LineReader) -> None:
+        try:
+            reader.run()
+        finally:
+            # Wakes the supervising loop at once: the CLI is most likely exiting.
+            self.events.put(_EOF)
 
     def _feed_stdin(self, proc: subprocess.Popen[bytes]) -> None:
         data = self.execution.task.encode("utf-8")
@@ -217,18 +236,22 @@ class Run:
         deadline = time.monotonic() + self.execution.timeout
         next_control = time.monotonic() + CONTROL_SECONDS
         next_beat = time.monotonic() + HEARTBEAT_SECONDS
-        last_flush = time.monotonic()
         while True:
+            # Store whatever has arrived as soon as the queue runs dry (or a batch is full): a
+            # trickle is visible at once, a flood is written in batches while more piles up.
             try:
-                self.pending.append(self.events.get(timeout=FLUSH_SECONDS))
-                while len(self.pending) < FLUSH_EVENTS:
-                    self.pending.append(self.events.get_nowait())
+                self._take(self.events.get(timeout=TICK_SECONDS))
+                while len(self.pending) < FLUSH_EVENTS and self.pending_bytes < FLUSH_BYTES:
+                    self._take(self.events.get_nowait())
             except queue.Empty:
                 pass
             now = time.monotonic()
-            if self.pending and (now - last_flush >= FLUSH_SECONDS or len(self.pending) >= FLUSH_EVENTS):
+            if self.pending:
                 self._drain()
-                last_flush = now
+            if self.eof == len(readers):
+                # Both pipes closed: the CLI has exited or is about to.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=TICK_SECONDS)
             if proc.poll() is not None:
                 return
             if self.stop is None:
@@ -247,6 +270,13 @@ class Run:
                         self._begin_stop(Execution.Status.CANCELLED, "Cancelled: run stopped.")
             else:
                 self._escalate(now)
+
+    def _take(self, item: Event | object) -> None:
+        if item is _EOF:
+            self.eof += 1
+        else:
+            self.pending.append(item)  # type: ignore[arg-type]
+            self.pending_bytes += item.size  # type: ignore[attr-defined]
 
     def _begin_stop(self, status: str, message: str) -> None:
         self.stop = _Stop(status, message)
@@ -284,10 +314,10 @@ class Run:
         if force:
             try:
                 while True:
-                    self.pending.append(self.events.get_nowait())
+                    self._take(self.events.get_nowait())
             except queue.Empty:
                 pass
-        batch, self.pending = self.pending, []
+        batch, self.pending, self.pending_bytes = self.pending, [], 0
         for start in range(0, len(batch), FLUSH_EVENTS):
             rows = store_events(self.execution.pk, batch[start:start + FLUSH_EVENTS])
             if self.on_event is not None:
@@ -297,6 +327,7 @@ class Run:
     # -- the outcome -----------------------------------------------------------------------
 
     def _fail(self, message: str) -> Execution:
+        Execution.objects.filter(pk=self.execution.pk).update(argv=self.execution.argv)
         note(self.execution.pk, message, status=Execution.Status.FAILED)
         if self.before_finish is not None:
             self.before_finish(Execution.Status.FAILED)
@@ -335,9 +366,10 @@ class Run:
 
 
 def run(execution: Execution, *, on_event: Callable[[ExecutionEvent], None] | None = None,
-        before_finish: Callable[[str], None] | None = None) -> Execution:
+        after_spawn: Callable[[], None] | None = None, before_finish: Callable[[str], None] | None = None) -> Execution:
     """Run the CLI for a claimed execution to its end; returns it in its final state.
 
-    `on_event` sees each stored event; `before_finish(status)` runs after the CLI's group is gone
-    and before the final status is written (the after-run git commit)."""
-    return Run(execution, on_event=on_event, before_finish=before_finish).execute()
+    `on_event` sees each stored event; `after_spawn()` runs once the CLI has started;
+    `before_finish(status)` runs after the CLI's group is gone and before the final status is
+    written (the after-run git commit)."""
+    return Run(execution, on_event=on_event, after_spawn=after_spawn, before_finish=before_finish).execute()

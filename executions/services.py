@@ -150,16 +150,19 @@ def execute_claimed(*, execution: Execution, on_event: Callable[[ExecutionEvent]
     """Run a claimed execution's CLI to the end, then commit what it changed. Returns it, final."""
     agent = Agent.objects.get(pk=execution.agent_id)
     execution.agent = agent
-    revision = (prompt_revision(agent) or "")[:64]
     # Built again here, from this worker's CLAUDE_BIN and the agent's settings now: argv is the
     # audit record of what really ran.
-    argv = runner.build_argv(agent=agent, model=execution.model, max_turns=execution.max_turns,
-                             resume_session_id=execution.resume_session_id)
-    Execution.objects.filter(pk=execution.pk).update(prompt_revision=revision, argv=argv)
-    execution.prompt_revision, execution.argv = revision, argv
-    runner.note(execution.pk, f"Started on {HOST} (worker pid {os.getpid()}).", status=Execution.Status.RUNNING)
-    runner.run(execution, on_event=on_event, before_finish=lambda status: commit_run(execution=execution,
-                                                                                   status=status))
+    execution.argv = runner.build_argv(agent=agent, model=execution.model, max_turns=execution.max_turns,
+                                       resume_session_id=execution.resume_session_id)
+
+    def started() -> None:
+        # The CLI reads CLAUDE.md as it starts, so this is the revision it runs with.
+        revision = (prompt_revision(agent) or "")[:64]
+        Execution.objects.filter(pk=execution.pk).update(prompt_revision=revision)
+        runner.note(execution.pk, f"Started on {HOST} (worker pid {os.getpid()}).", status=Execution.Status.RUNNING)
+
+    runner.run(execution, on_event=on_event, after_spawn=started,
+               before_finish=lambda status: commit_run(execution=execution, status=status))
     execution.refresh_from_db()
     return execution
 
