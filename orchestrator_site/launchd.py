@@ -12,6 +12,7 @@ import os
 import plistlib
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,11 @@ class Launchctl:
             self.unload(label, path)
         self.run("enable", self.target(label))
         done = self.run("bootstrap", self.domain, str(path))
+        deadline = time.monotonic() + 10
+        # "5: Input/output error" right after a bootout: launchd is still tearing the old job down.
+        while done.returncode == 5 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            done = self.run("bootstrap", self.domain, str(path))
         if done.returncode != 0:
             output = (done.stderr + done.stdout).strip()
             if not _OLD_LAUNCHCTL.search(output):
