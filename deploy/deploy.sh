@@ -92,7 +92,8 @@ tries=${DEPLOY_HEALTH_TRIES:-30}
 for attempt in $(seq "$tries"); do
   if "$py" - "$port" <<'PY'
 import json, sys, urllib.request
-with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=5) as response:
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+with opener.open(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=5) as response:
     body = json.load(response)
 print(f"version {body['version']}, checks {body['checks']}")
 PY

@@ -55,7 +55,8 @@ esac
 port=$("$py" manage.py shell --verbosity 0 -c 'from orchestrator_site.deployment import installed_port; print(installed_port())')
 if "$py" - "$port" <<'PY'
 import json, sys, urllib.request
-with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=10) as response:
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+with opener.open(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=10) as response:
     body = json.load(response)
 print(f"Health check passed: version {body['version']}, checks {body['checks']}")
 PY

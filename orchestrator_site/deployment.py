@@ -213,8 +213,10 @@ def ensure_env_file(path: Path) -> bool:
 def fetch_health(port: int, *, timeout: float = 5.0) -> tuple[int, dict]:
     """(status code, body) of GET /api/health on loopback; raises OSError when nothing answers."""
     url = f"http://127.0.0.1:{port}/api/health"
+    # No proxies: an http_proxy in the environment must not catch a loopback request.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with opener.open(url, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         body = exc.read()
