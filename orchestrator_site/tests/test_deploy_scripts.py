@@ -73,6 +73,9 @@ def script_env(fake_managers, tmp_path) -> dict[str, str]:
         "ORCHESTRATOR_PYTHON": str(VENV_PYTHON),
         "LANG": "C.UTF-8",
         "DEPLOY_HEALTH_DELAY": "0.5",
+        # A proxy that refuses everything: the health checks must go straight to loopback.
+        "http_proxy": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
     }
 
 
