@@ -302,9 +302,9 @@ class Run:
         if proc.poll() is None:
             processes.signal_group(proc.pid, signal.SIGKILL)
         proc.wait()
-        # The group id stays ours while any member lives, so this cannot hit a stranger.
-        if processes.group_members(proc.pid):
-            processes.signal_group(proc.pid, signal.SIGTERM)
+        # The group id stays ours while any member lives, so this cannot hit a stranger; and
+        # when nobody is left, killpg says so at once (the usual case).
+        if processes.signal_group(proc.pid, signal.SIGTERM):
             deadline = time.monotonic() + 1.0
             while processes.group_members(proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.02)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import signal
+import subprocess
 import time
 
 import pytest
@@ -154,3 +155,29 @@ def test_it_exits_cleanly_on_sigterm_and_marks_the_run_interrupted(worker, make_
     assert not pid_alive(cli)
     wait_for(lambda: not pid_alive(grandchild), timeout=5, message="the grandchild to die")
     assert not WorkerHeartbeat.objects.filter(pid=worker.pid).exists()
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of `pid` in MiB (`ps` reports KiB on Linux and macOS alike)."""
+    done = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, check=True)
+    return int(done.stdout.strip()) / 1024
+
+
+def test_it_keeps_the_worker_memory_flat_while_a_run_prints_far_past_the_cap(worker, make_agent):
+    warm = final(queue(make_agent("warm"), "[[fake:success]]"))
+    assert warm.status == Execution.Status.SUCCEEDED
+    baseline = rss_mib(worker.pid)
+    execution = queue(make_agent("devops"), f"[[fake:huge size={256 * 1024 * 1024}]]")
+    peak = baseline
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        peak = max(peak, rss_mib(worker.pid))
+        execution.refresh_from_db()
+        if execution.finished:
+            break
+        time.sleep(0.05)
+
+    assert execution.status == Execution.Status.SUCCEEDED
+    assert execution.truncated is True
+    assert execution.output_bytes <= 10 * 1024 * 1024 + 64 * 1024
+    assert peak - baseline < 40, f"worker grew by {peak - baseline:.1f} MiB"
