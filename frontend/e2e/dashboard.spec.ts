@@ -135,6 +135,8 @@ test("it shows why a run failed", async ({ page, shoot }) => {
 });
 
 test("it filters the history", async ({ page, shoot }) => {
+  await runTask(page, "devops-engineer", "Rotate the logs.\n[[fake:error]]");
+  await expect(statusBadge(page)).toHaveText("failed", { timeout: 30_000 });
   await runTask(page, "tech-writer", "Proofread the README.");
   await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
   await page.getByRole("link", { name: "History" }).first().click();
@@ -154,7 +156,16 @@ test("it filters the history", async ({ page, shoot }) => {
   await page.getByRole("button", { name: "Search" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Proofread the README.");
-  await expect(page.getByRole("link", { name: "Export CSV" })).toHaveAttribute("href", /q=Proofread/);
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const csv = await (await download).createReadStream();
+  let text = "";
+  for await (const chunk of csv) text += chunk.toString();
+  const lines = text.trim().split(/\r?\n/);
+  // The header, then only the filtered execution.
+  expect(lines[0]).toMatch(/^id,agent,/);
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain("Proofread the README.");
   await shoot("08-history");
 });
 
@@ -205,6 +216,15 @@ test("it continues a finished run in the same session", async ({ page }) => {
   await page.getByRole("button", { name: "Send follow-up" }).click();
   await expect(page).not.toHaveURL(firstUrl);
   await expect(page.locator("dt", { hasText: "Continues session" }).locator("+ dd")).toHaveText(session);
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+
+  // Run again: the same task, prefilled, as a new execution.
+  const secondUrl = page.url();
+  await page.getByRole("button", { name: "Run again" }).click();
+  // (Located by name: a label wrapping a filled textarea includes the text in its own.)
+  await expect(page.locator("textarea[name=task]")).toHaveValue("Now restart the failing one.");
+  await page.getByRole("button", { name: "Run again" }).last().click();
+  await expect(page).not.toHaveURL(secondUrl);
   await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
 });
 
