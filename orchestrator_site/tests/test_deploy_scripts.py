@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator_site.deployment import fetch_health
-from orchestrator_site.tests.servicekit import REPO, running_jobs
+from orchestrator_site.tests.servicekit import REPO, alive, free_port, running_jobs, stop_process, wait_until
 
 SCRIPTS = sorted((REPO / "deploy").glob("*.sh"))
 VENV_PYTHON = Path(sys.prefix) / "bin" / "python"
@@ -168,3 +169,49 @@ def test_install_service_on_macos_loads_launch_agents_and_renders_the_newsyslog_
     assert f"{home}/logs/*.out.log" in rule and f"{home}/logs/*.err.log" in rule
     assert owner in rule and "@" not in rule.split("#")[-1]
     assert f"sudo install -m 644 -o root -g wheel '{home}/newsyslog-orchestrator.conf'" in done.stdout
+
+
+def python_children(pid: int) -> list[str]:
+    """The script's python children (gunicorn, workers), not the `sleep` of its watch loop."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if b"python" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_local_serves_with_one_log_per_process_and_stops_everything_on_sigterm(service_env, fake_claude,
+                                                                                  tmp_path):
+    home = tmp_path / "local-home"
+    port = free_port()
+    env = {**service_env, "ORCHESTRATOR_HOME": str(home), "PORT": str(port), "MAX_CONCURRENT_EXECUTIONS": "2",
+           "LOG_TO_CONSOLE": "false", "CLAUDE_BIN": str(fake_claude)}
+    process = subprocess.Popen(["bash", str(REPO / "deploy" / "run-local.sh")], cwd=REPO, env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        def healthy():
+            try:
+                return fetch_health(port, timeout=2)[0] == 200
+            except OSError:
+                return False
+        try:
+            wait_until(healthy, timeout=90, what="run-local.sh to pass /api/health")
+        except AssertionError:
+            stop_process(process)
+            raise AssertionError(process.stdout.read().decode(errors="replace")) from None
+        children = python_children(process.pid)
+        assert len(children) == 3
+        logs = home / "logs"
+        wait_until(lambda: {"api.log", "worker.1.log", "worker.2.log"} <= {p.name for p in logs.iterdir()},
+                   timeout=30, what="one log file per process")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 130
+        for child in children:
+            wait_until(lambda child=child: not alive(int(child)), timeout=30, what=f"process {child} to stop")
+    finally:
+        stop_process(process)
