@@ -144,6 +144,8 @@ def test_install_service_twice_then_deploy_to_a_healthy_service_and_a_broken_bui
     assert broken.returncode != 0
     assert "Deploy failed at step: build the dashboard" in broken.stderr
     assert "vite: syntax error in App.tsx" in broken.stderr
+    assert f"==> {home}/logs/api.log <==" in broken.stderr
+    assert "==> check the code" not in broken.stdout
     # The running version was left alone: not restarted, still healthy.
     assert running_jobs(fake_managers) == after
     assert fetch_health(port)[0] == 200
