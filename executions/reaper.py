@@ -60,9 +60,13 @@ def reap(*, now: datetime.datetime | None = None) -> list[int]:
     candidates = Execution.objects.running().filter(
         Q(pk__in=Execution.objects.stale(now).values("pk")) | Q(worker_host=HOST))
     for execution in candidates:
-        stale = execution.heartbeat_at is None or execution.heartbeat_at < now - datetime.timedelta(
-            seconds=STALE_AFTER_SECONDS)
-        if not (stale or _worker_dead(execution)):
+        if execution.worker_host == HOST and execution.worker_pid:
+            # Here the process table is the truth (a live worker may be busy committing and late
+            # with its heartbeat; a dead one is known dead at once).
+            if not _worker_dead(execution):
+                continue
+        elif execution.heartbeat_at is not None and execution.heartbeat_at >= now - datetime.timedelta(
+                seconds=STALE_AFTER_SECONDS):
             continue
         # Conditional on the heartbeat we judged: a run that just beat is alive after all.
         won = Execution.objects.filter(pk=execution.pk, status=Execution.Status.RUNNING,
@@ -92,8 +96,10 @@ def kick_idle_agents(*, now: datetime.datetime | None = None) -> list[int]:
     for head in heads.values():
         if head.created_at > cutoff:
             continue
-        waiting = head.task_id and DBTaskResult.objects.filter(
-            pk=head.task_id, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists()
+        # Only a READY task is sure to come: a RUNNING one this old belongs to a worker that died
+        # before claiming (a live one claims within milliseconds). A spare task is harmless: the
+        # claim is conditional, so a run never starts twice.
+        waiting = head.task_id and DBTaskResult.objects.filter(pk=head.task_id, status=TaskResultStatus.READY).exists()
         if not waiting:
             enqueue_execution(head)
             woken.append(head.pk)

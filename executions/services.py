@@ -136,7 +136,9 @@ def run_queued(*, execution_id: int, on_event: Callable[[ExecutionEvent], None] 
     if execution is None:
         return []
     ran: list[int] = []
-    current = execution if execution.claim(**worker_identity()) else None
+    # Not its turn? The agent may still be idle (the head of its queue was just cancelled, say):
+    # then take the head, so no queued run waits for the reaper's wake-up.
+    current = execution if execution.claim(**worker_identity()) else _claim_next(execution.agent_id)
     while current is not None:
         execute_claimed(execution=current, on_event=on_event)
         ran.append(current.pk)
