@@ -171,7 +171,7 @@ function ExecutionView({ id }: { id: string }) {
         </section>
       )}
       {data.error_message && (
-        <div className="error-box" role="alert">
+        <div className={data.status === "cancelled" ? "warning-box" : "error-box"} role="alert">
           <strong>Why it {data.status === "cancelled" ? "stopped" : "failed"}</strong>
           <span>{data.error_message}</span>
         </div>
