@@ -83,6 +83,17 @@ test("it creates an agent and edits its prompt", async ({ page, shoot }) => {
 
   await page.reload();
   await expect(page.getByLabel("CLAUDE.md", { exact: true })).toHaveValue("# E2E Engineer\n\nYou test **everything** twice.\n");
+
+  // Deleting asks for the folder name, typed exactly.
+  await page.getByRole("button", { name: "Delete agent…" }).click();
+  const confirm = page.getByLabel(new RegExp(`Type ${folder} to confirm`));
+  await confirm.fill(folder.toUpperCase());
+  await expect(page.getByRole("button", { name: "Delete agent", exact: true })).toBeDisabled();
+  await confirm.fill(folder);
+  await page.getByRole("button", { name: "Delete agent", exact: true }).click();
+  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page.getByTestId("agent-devops-engineer")).toBeVisible();
+  await expect(page.getByTestId(`agent-${folder}`)).toHaveCount(0);
 });
 
 test("it shows the events of a run one by one before it finishes", async ({ page, shoot }) => {

@@ -21,6 +21,7 @@ export function Layout() {
           <NavLink to="/executions">History</NavLink>
           <NavLink to="/usage">Usage</NavLink>
           <NavLink to="/mcp">MCP servers</NavLink>
+          {me.data?.is_staff && <a href="/admin/">Admin</a>}
         </nav>
         <div className="topbar-right">
           <HealthIndicator />
