@@ -301,3 +301,15 @@ test("it adds, checks and removes an MCP server", async ({ page, shoot }) => {
   await page.getByRole("button", { name: "Remove server" }).click();
   await expect(page.getByTestId("mcp-e2e-docs")).toHaveCount(0);
 });
+
+test.describe("dark mode", () => {
+  test.use({ colorScheme: "dark" });
+
+  test("it follows the system's dark colour scheme", async ({ page, shoot }) => {
+    await page.goto("/executions");
+    await expect(page.getByRole("heading", { name: "History" })).toBeVisible();
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(background).toBe("rgb(15, 17, 21)");
+    await shoot("14-history-dark");
+  });
+});
