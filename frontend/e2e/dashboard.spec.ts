@@ -131,6 +131,8 @@ test("it cancels a long run and shows it cancelled, in history too without a rel
   await expect(statusBadge(page)).toHaveText("running", { timeout: 30_000 });
   await expect(page.getByText("Session started")).toBeVisible();
   const history = await context.newPage();
+  await history.goto("/agents");
+  await expect(history.getByTestId("agent-qa-engineer").locator(".state")).toHaveText("running");
   await history.goto("/executions?agent=qa-engineer");
   const row = history.locator("tbody tr", { hasText: "Wait for the build." });
   await expect(row.locator(".badge")).toHaveText("running");

@@ -197,6 +197,10 @@ export interface McpServer {
   last_error: string;
   reported_status: string | null;
   reported_at: string | null;
+  /** Only project entries (the agent's .mcp.json) can be changed from here; ~/.claude.json is Claude Code's. */
+  managed?: boolean;
+  /** A probe is running right now. */
+  checking?: boolean;
 }
 
 export interface McpProblem {

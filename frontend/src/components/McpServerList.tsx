@@ -57,10 +57,10 @@ function McpServerRow({ server, staff, showAgent }: { server: McpServer; staff: 
       <ErrorMessage error={check.error || remove.error} />
       {staff && (
         <div className="row">
-          <button type="button" onClick={() => check.mutate(server)} disabled={check.isPending}>
-            {check.isPending ? "Checking…" : "Check now"}
+          <button type="button" onClick={() => check.mutate(server)} disabled={check.isPending || server.checking}>
+            {check.isPending || server.checking ? "Checking…" : "Check now"}
           </button>
-          {server.scope !== "user" && (
+          {(server.managed ?? server.scope === "project") && (
             <button type="button" className="danger-outline" onClick={() => setConfirming(true)}>
               Remove
             </button>
