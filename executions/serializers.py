@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from executions.models import Execution
@@ -45,6 +46,7 @@ class ExecutionDetailSerializer(ExecutionRowSerializer):
                   "resume_session_id", "last_seq", "triggered_by", "cancel_requested_at", "output_bytes"]
         read_only_fields = fields
 
+    @extend_schema_field(ExecutionOptionsSerializer)
     def get_options(self, execution: Execution) -> dict[str, object]:
         return {"model": execution.model, "max_turns": execution.max_turns, "timeout": execution.timeout}
 
@@ -71,3 +73,32 @@ class EventPageSerializer(serializers.Serializer):
     last_seq = serializers.IntegerField()
     status = serializers.CharField()
     finished = serializers.BooleanField()
+
+
+class UsageRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    agent = serializers.CharField()
+    runs = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    cost_usd = serializers.FloatField(help_text="The CLI's API-equivalent cost figure, in USD.")
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cache_read_tokens = serializers.IntegerField()
+    cache_creation_tokens = serializers.IntegerField()
+
+
+class UsageTotalsSerializer(serializers.Serializer):
+    runs = serializers.IntegerField()
+    cost_usd = serializers.FloatField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+
+
+class UsageSerializer(serializers.Serializer):
+    """The shape of GET /api/stats/usage/ (for the schema)."""
+
+    days = serializers.IntegerField()
+    since = serializers.DateField()
+    cost_label = serializers.CharField()
+    rows = UsageRowSerializer(many=True)
+    totals = UsageTotalsSerializer()

@@ -28,6 +28,7 @@ from executions.serializers import (
     ExecutionDetailSerializer,
     ExecutionRowSerializer,
     RunRequestSerializer,
+    UsageSerializer,
 )
 from orchestrator_site.errors import InvalidInput, NotFound
 from orchestrator_site.ratelimits import enforce_rate_limit
@@ -223,7 +224,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 class UsageStatsViewSet(viewsets.ViewSet):
     """GET /api/stats/usage/?days=N: per day and agent (cost is the CLI's API-equivalent figure)."""
 
-    @extend_schema(parameters=[OpenApiParameter("days", int)])
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses=UsageSerializer)
     def list(self, request: Request) -> Response:
         days = _int_param(request.query_params, "days", 7, minimum=1, maximum=stats.MAX_DAYS)
         return Response(stats.usage(days=days))
