@@ -17,6 +17,21 @@ const statusBadge = (page: Page) => page.getByRole("heading", { level: 1 }).loca
 test.describe("signed out", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
+  test("it goes back to sign-in when the session ends", async ({ page, consoleErrors }) => {
+    await page.goto("/");
+    await page.getByLabel("Username").fill(process.env.E2E_USERNAME!);
+    await page.getByLabel("Password").fill(process.env.E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Agents" })).toBeVisible();
+    await page.context().clearCookies();
+    await page.getByRole("link", { name: "History" }).click();
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    // Chromium logs the 401 that ended the session; that one is expected here.
+    const expected = consoleErrors.filter((text) => /status of 401/.test(text));
+    expect(expected.length).toBeGreaterThan(0);
+    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((text) => !expected.includes(text)));
+  });
+
   test("it signs in and shows the user, the health and the version", async ({ page, shoot }) => {
     await page.goto("/agents");
     await expect(page.getByRole("heading", { name: "Orchestrator" })).toBeVisible();
