@@ -113,7 +113,6 @@ class EventStreamRenderer(renderers.BaseRenderer):
 def _sse_events(execution_id: int, after: int) -> Iterator[bytes]:
     """SSE messages of the execution's events after `after`, until it has ended and all are sent."""
     last_sent = time.monotonic()
-    yield b"retry: 2000\n\n"
     while True:
         events = list(ExecutionEvent.objects.filter(execution_id=execution_id, seq__gt=after).order_by("seq")[:500])
         for event in events:

@@ -241,9 +241,10 @@ def test_it_refuses_to_cancel_a_finished_run(staff_client, make_agent):
     assert_error(staff_client.post(f"/api/executions/{execution.pk}/cancel/"), 409, "NOT_CANCELLABLE")
 
 
-def test_it_lets_only_staff_cancel(reader_client, make_agent):
+def test_it_lets_only_staff_cancel(reader_client, anon_client, make_agent):
     execution = make_execution(make_agent("devops"), status=Execution.Status.QUEUED)
     assert reader_client.post(f"/api/executions/{execution.pk}/cancel/").status_code == 403
+    assert anon_client.post(f"/api/executions/{execution.pk}/cancel/").status_code == 401
     execution.refresh_from_db()
     assert execution.status == Execution.Status.QUEUED
 
@@ -264,6 +265,14 @@ def test_it_exports_the_filtered_set_as_csv(reader_client, make_agent):
     assert rows[0]["task_preview"] == "first, with a comma"
     assert rows[0]["total_cost_usd"] == "0.25"
     assert rows[0]["agent"] == "devops"
+
+
+def test_it_refuses_a_bad_export_filter(reader_client):
+    assert_error(reader_client.get("/api/executions/export/?status=nope"), 400, "VALIDATION_ERROR")
+
+
+def test_it_answers_404_when_cancelling_an_unknown_execution(staff_client):
+    assert_error(staff_client.post("/api/executions/12345/cancel/"), 404, "NOT_FOUND")
 
 
 # -- usage ----------------------------------------------------------------------------------
