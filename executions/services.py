@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from agents import gitops
 from agents.models import Agent, model_validator
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TASK_CHARS = 100_000
 MAX_TURNS = 200
+_QUEUE_LOCK_KEY = 0x0E8EC  # any constant; only start_execution takes this advisory lock
 HOST = socket.gethostname()[:255]
 
 
@@ -88,8 +89,12 @@ def start_execution(*, agent: Agent, task: str, trigger: str = Execution.Trigger
                    resume_session_id=resume_session_id)
     argv = runner.build_argv(agent=agent, model=model, max_turns=max_turns, resume_session_id=resume_session_id)
     with transaction.atomic():
-        # Counted inside the transaction (SQLite's IMMEDIATE mode holds the write lock already), so
-        # concurrent requests cannot all squeeze past the limit.
+        # Counted inside the transaction, under a lock, so concurrent requests cannot all squeeze
+        # past the limit: SQLite's IMMEDIATE mode holds the write lock already; PostgreSQL takes a
+        # transaction-scoped advisory lock.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_QUEUE_LOCK_KEY])
         if Execution.objects.active().count() >= settings.MAX_QUEUED_EXECUTIONS:
             raise TooManyRequests(f"{settings.MAX_QUEUED_EXECUTIONS} runs are queued or running already. Wait "
                                   "for some to finish, or cancel some.", retry_after=10, code="QUEUE_FULL",

@@ -11,6 +11,7 @@ Differences from the library's command (which this subclasses, same name, our ap
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import random
@@ -60,6 +61,8 @@ class Worker(library.Worker):
                 close_old_connections()
                 WorkerHeartbeat.objects.update_or_create(
                     worker_id=self.worker_id, defaults={"host": HOST, "pid": os.getpid(), "seen_at": timezone.now()})
+                # Rows of workers that were killed (SIGKILL leaves them) fade out after a day.
+                WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
                 now = timezone.now().timestamp()
                 if now - last_reap >= REAP_SECONDS:
                     last_reap = now
