@@ -209,7 +209,7 @@ class ExecutionEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["execution", "seq"]
+        ordering = ["execution_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["execution", "seq"], name="event_execution_seq")]
 
     def __str__(self) -> str:
