@@ -92,6 +92,13 @@ def start_worker(worker_env, tmp_path) -> Iterator[Callable[..., WorkerProcess]]
         process.stop(signal.SIGKILL if os.environ.get("KEEP_NOTHING") else signal.SIGTERM)
 
 
+def wait_for_workers(count: int) -> None:
+    """Until `count` workers are up and polling (their heartbeat rows exist)."""
+    from executions.models import WorkerHeartbeat
+
+    wait_for(lambda: WorkerHeartbeat.objects.count() >= count, timeout=60, message=f"{count} workers to start")
+
+
 @pytest.fixture
 def worker(start_worker) -> WorkerProcess:
     """One running db_worker."""

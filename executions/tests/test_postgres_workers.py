@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from executions import services
-from executions.models import Execution, WorkerHeartbeat
-from executions.tests.conftest import wait_for
+from executions.models import Execution
+from executions.tests.conftest import wait_for_workers
 from executions.tests.test_worker import final
 
 
@@ -18,7 +18,7 @@ def test_it_runs_each_of_20_queued_runs_exactly_once_with_two_workers(start_work
     ran = tmp_path / "ran.txt"
     agents = [make_agent(f"agent-{number}") for number in range(5)]
     workers = [start_worker(), start_worker()]
-    wait_for(lambda: WorkerHeartbeat.objects.count() == 2, timeout=30, message="both workers to start")
+    wait_for_workers(2)
     runs = [services.start_execution(agent=agents[number % 5], task=f"run-{number}\n[[fake:success append={ran}]]")
             for number in range(20)]
 

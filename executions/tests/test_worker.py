@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from executions import services
 from executions.models import Execution, WorkerHeartbeat
-from executions.tests.conftest import pid_alive, wait_for
+from executions.tests.conftest import pid_alive, wait_for, wait_for_workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,9 +107,10 @@ def test_it_times_out_through_the_worker_leaving_no_process(worker, make_agent, 
 def test_it_runs_one_agent_serially_in_order_and_two_agents_side_by_side(start_worker, make_agent):
     start_worker()
     start_worker()
+    wait_for_workers(2)
     serial, other = make_agent("serial"), make_agent("other")
-    runs = [queue(serial, f"run {number} [[fake:slow events=3 delay=0.25]]") for number in range(3)]
-    side = queue(other, "[[fake:slow events=3 delay=0.25]]")
+    runs = [queue(serial, f"run {number} [[fake:slow events=3 delay=0.3]]") for number in range(3)]
+    side = queue(other, "[[fake:slow events=3 delay=0.3]]")
 
     for execution in [*runs, side]:
         assert final(execution).status == Execution.Status.SUCCEEDED
