@@ -63,7 +63,7 @@ describe("the live events of an execution", () => {
       first.drop();
     });
     expect(first.closed).toBe(true);
-    await vi.waitFor(() => expect(FakeEventSource.instances).toHaveLength(2), { timeout: 3000 });
+    await vi.waitFor(() => expect(FakeEventSource.instances).toHaveLength(2), { timeout: 10_000 });
     const second = FakeEventSource.instances[1];
     expect(second.url).toBe("/api/executions/9/stream/?after=3");
     act(() => {
@@ -95,10 +95,10 @@ describe("the live events of an execution", () => {
     const { result } = renderHook(() => useExecutionEvents("5"));
     // Three failed connections in a row, none of which delivered anything.
     for (let attempt = 0; attempt < 3; attempt++) {
-      await vi.waitFor(() => expect(FakeEventSource.instances).toHaveLength(attempt + 1), { timeout: 5000 });
+      await vi.waitFor(() => expect(FakeEventSource.instances).toHaveLength(attempt + 1), { timeout: 10_000 });
       act(() => FakeEventSource.instances[attempt].drop());
     }
-    await vi.waitFor(() => expect(result.current.state).toBe("ended"), { timeout: 5000 });
+    await vi.waitFor(() => expect(result.current.state).toBe("ended"), { timeout: 10_000 });
     expect(result.current.events.map((item) => item.seq)).toEqual([1, 2]);
     expect(result.current.finalStatus).toBe("failed");
   });

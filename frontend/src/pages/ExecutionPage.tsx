@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useCancelExecution, useExecution, useMe, keys } from "../api/hooks";
-import type { ExecutionDetail, ExecutionId } from "../api/types";
+import type { ExecutionDetail, ExecutionEvent, ExecutionId, ExecutionStatus } from "../api/types";
 import { ACTIVE_STATUSES } from "../api/types";
 import { useExecutionEvents, type StreamState } from "../api/useExecutionEvents";
 import { Conversation } from "../components/Conversation";
@@ -11,6 +11,16 @@ import { LongText } from "../components/LongText";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatCost, formatDateTime, formatDuration, formatTokens, shortId } from "../lib/format";
 import { RunForm } from "./RunForm";
+
+/** The last status an orchestrator event announced (queued/running), or null. */
+export function latestReportedStatus(events: ExecutionEvent[]): ExecutionStatus | null {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index];
+    const status = event.type === "orchestrator" ? event.payload.status : undefined;
+    if (typeof status === "string" && ACTIVE_STATUSES.includes(status as ExecutionStatus)) return status as ExecutionStatus;
+  }
+  return null;
+}
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -107,6 +117,8 @@ function ExecutionView({ id }: { id: string }) {
   const client = useQueryClient();
   const [followUp, setFollowUp] = useState<"again" | "continue" | null>(null);
 
+  const streamStatus = useMemo(() => latestReportedStatus(stream.events), [stream.events]);
+
   // When the stream says the run is over, fetch the final numbers now instead of at the next poll.
   useEffect(() => {
     if (stream.finalStatus) client.invalidateQueries({ queryKey: keys.execution(id) });
@@ -122,7 +134,8 @@ function ExecutionView({ id }: { id: string }) {
     );
   const data = execution.data;
   const active = ACTIVE_STATUSES.includes(data.status) && stream.finalStatus === null;
-  const status = active ? data.status : (stream.finalStatus ?? data.status);
+  // The stream says "running" (an orchestrator event) before the next poll of the detail would.
+  const status = active ? (streamStatus ?? data.status) : (stream.finalStatus ?? data.status);
   const staff = me.data?.is_staff ?? false;
 
   return (
