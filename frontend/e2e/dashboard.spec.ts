@@ -265,8 +265,10 @@ test("it continues a finished run in the same session", async ({ page }) => {
   await runTask(page, "devops-engineer", "List the services.");
   await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
   const firstUrl = page.url();
-  const session = (await page.locator("dt", { hasText: /^Session$/ }).locator("+ dd").textContent()) ?? "";
-  expect(session).toMatch(/^[0-9a-f]{8}$/);
+  // The end of the stream can beat the refreshed detail by a moment: wait for the session id.
+  const sessionFact = page.locator("dt", { hasText: /^Session$/ }).locator("+ dd");
+  await expect(sessionFact).toHaveText(/^[0-9a-f]{8}$/);
+  const session = (await sessionFact.textContent()) ?? "";
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByLabel("Follow-up task (same session)").fill("Now restart the failing one.");
   await page.getByRole("button", { name: "Send follow-up" }).click();
