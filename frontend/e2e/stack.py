@@ -13,6 +13,7 @@ process it started (each in its own process group: TERM, then KILL) and deletes 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -32,7 +33,7 @@ PYTHON = REPO / ".venv" / "bin" / "python"
 GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
 FAKE_CLAUDE = REPO / "tests" / "fakes" / "claude"
 USERNAME = "e2e-admin"
-PASSWORD = "e2e-password-1234"
+PASSWORD = "e2e-password-1234"  # noqa: S105 (a throw-away user of a throw-away database)
 
 
 def free_port() -> int:
@@ -80,17 +81,20 @@ def create_staff(env: dict[str, str]) -> None:
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
 
-def healthy(url: str) -> bool:
-    """True once gunicorn answers /api/health with JSON (200, or 503 for a degraded check)."""
+def health(url: str) -> dict | None:
+    """/api/health's body once gunicorn answers (200, or 503 for a degraded check), else None."""
     try:
-        with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
-            return "status" in json.loads(response.read())
+        with urllib.request.urlopen(url + "/api/health", timeout=2) as response:  # noqa: S310 (our own http URL)
+            return json.loads(response.read())
     except urllib.error.HTTPError as error:
         if error.code == 503:
-            return "status" in json.loads(error.read())
-        return False
+            try:
+                return json.loads(error.read())
+            except ValueError:
+                return None
+        return None
     except (OSError, ValueError):
-        return False
+        return None
 
 
 class Stack:
@@ -100,9 +104,8 @@ class Stack:
         self.processes: list[subprocess.Popen] = []
         self.home: Path | None = None
 
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        assert self.home is not None
-        log = open(self.home / "logs" / f"e2e-{name}.out", "ab")  # noqa: SIM115 (closed with the process)
+    def start(self, name: str, argv: list[str], env: dict[str, str], *, home: Path) -> subprocess.Popen:
+        log = open(home / "logs" / f"e2e-{name}.out", "ab")  # noqa: SIM115 (closed once the child has it)
         process = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
@@ -112,21 +115,15 @@ class Stack:
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 25
         for process in self.processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             # The group too: a run's CLI child may outlive its worker.
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             if process.poll() is None:
                 process.wait(timeout=10)
         self.processes.clear()
@@ -153,7 +150,7 @@ def main() -> int:
     stack = Stack()
     stopping = False
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         nonlocal stopping
         stopping = True
         raise KeyboardInterrupt
@@ -175,14 +172,16 @@ def main() -> int:
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         for index in range(options.workers):
             worker_env = dict(env, ORCHESTRATOR_LOG_NAME=f"worker.{index + 1}")
-            stack.start(f"worker-{index + 1}", [str(PYTHON), "manage.py", "db_worker"], worker_env)
-        stack.start("gunicorn", [str(GUNICORN), "-c", "deploy/gunicorn.conf.py"], dict(env, ORCHESTRATOR_LOG_NAME="api"))
+            stack.start(f"worker-{index + 1}", [str(PYTHON), "manage.py", "db_worker"], worker_env, home=home)
+        stack.start("gunicorn", [str(GUNICORN), "-c", "deploy/gunicorn.conf.py"],
+                    dict(env, ORCHESTRATOR_LOG_NAME="api"), home=home)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + options.timeout
-        while not healthy(url):
+        # Healthy means every check, the workers' heartbeat included: the tests start runs at once.
+        while (body := health(url)) is None or body.get("status") != "healthy":
             dead = [p for p in stack.processes if p.poll() is not None]
             if dead or time.monotonic() > deadline:
-                print("The stack did not come up:\n" + stack.logs_tail(), file=sys.stderr)
+                print(f"The stack did not come up (last health: {body}):\n" + stack.logs_tail(), file=sys.stderr)
                 return 1
             time.sleep(0.2)
         print(json.dumps({"url": url, "username": USERNAME, "password": PASSWORD, "home": str(home)}), flush=True)

@@ -57,7 +57,12 @@ export function useLogout() {
 }
 
 export function useHealth() {
-  return useQuery({ queryKey: keys.health, queryFn: api.health, refetchInterval: 15_000 });
+  // Checked more often while something is wrong, so recovery shows up quickly.
+  return useQuery({
+    queryKey: keys.health,
+    queryFn: api.health,
+    refetchInterval: (query) => (query.state.data?.status === "healthy" ? 15_000 : 5_000),
+  });
 }
 
 export function useAgents() {
