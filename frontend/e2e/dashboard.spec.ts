@@ -190,6 +190,18 @@ test("it shows why a run failed", async ({ page, shoot }) => {
   await shoot("07-failed");
 });
 
+test("it shows permission denials and output that is not JSON", async ({ page }) => {
+  await runTask(page, "devops-engineer", "Write the config.\n[[fake:permission-denied]]");
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+  await expect(page.locator(".event-denial").first()).toContainText("Permission denied");
+  await expect(page.locator(".event-tool-result.is-error")).toBeVisible();
+  await expect(page.getByText(/\d+ permission denials?/)).toBeVisible();
+
+  await runTask(page, "devops-engineer", "Print the logs.\n[[fake:raw]]");
+  await expect(statusBadge(page)).not.toHaveText(/queued|running/, { timeout: 30_000 });
+  await expect(page.locator(".event-raw").first()).toContainText("output (not JSON)");
+});
+
 test("it filters the history", async ({ page, shoot }) => {
   await runTask(page, "devops-engineer", "Rotate the logs.\n[[fake:error]]");
   await expect(statusBadge(page)).toHaveText("failed", { timeout: 30_000 });
@@ -311,6 +323,13 @@ test("it adds, checks and removes an MCP server", async ({ page, shoot }) => {
   await expect(card.locator(".badge")).toHaveText("ok", { timeout: 30_000 });
   await expect(card.getByText("2 tools")).toBeVisible();
   await shoot("13-agent-mcp");
+
+  // A run reports what Claude Code made of the server, in the init event and on the card.
+  await runTask(page, "tech-writer", "Look it up in the docs.\n[[fake:mcp]]");
+  await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
+  await expect(page.getByRole("list", { name: "MCP servers" })).toContainText("e2e-docs");
+  await page.goto("/agents/tech-writer");
+  await expect(page.getByTestId("mcp-e2e-docs").locator("dt", { hasText: "Last run said" }).locator("+ dd")).not.toHaveText("–");
   await page.goto("/mcp");
   await expect(page.getByTestId("mcp-e2e-docs")).toBeVisible();
   await shoot("10-mcp");
