@@ -190,12 +190,13 @@ test("it shows why a run failed", async ({ page, shoot }) => {
   await shoot("07-failed");
 });
 
-test("it shows permission denials and output that is not JSON", async ({ page }) => {
+test("it shows permission denials and output that is not JSON", async ({ page, shoot }) => {
   await runTask(page, "devops-engineer", "Write the config.\n[[fake:permission-denied]]");
   await expect(statusBadge(page)).toHaveText("succeeded", { timeout: 30_000 });
   await expect(page.locator(".event-denial").first()).toContainText("Permission denied");
   await expect(page.locator(".event-tool-result.is-error")).toBeVisible();
   await expect(page.getByText(/\d+ permission denials?/)).toBeVisible();
+  await shoot("15-permission-denied");
 
   await runTask(page, "devops-engineer", "Print the logs.\n[[fake:raw]]");
   await expect(statusBadge(page)).not.toHaveText(/queued|running/, { timeout: 30_000 });

@@ -209,7 +209,9 @@ function ExecutionView({ id }: { id: string }) {
         <Facts execution={data} active={active} />
         {data.permission_denials?.length > 0 && (
           <details className="denials">
-            <summary>{data.permission_denials.length} permission denials</summary>
+            <summary>
+              {data.permission_denials.length} permission {data.permission_denials.length === 1 ? "denial" : "denials"}
+            </summary>
             <pre className="mono small">{JSON.stringify(data.permission_denials, null, 2)}</pre>
           </details>
         )}
