@@ -35,6 +35,10 @@ export function SignInPage() {
         <button type="submit" className="primary" disabled={login.isPending}>
           {login.isPending ? "Signing in…" : "Sign in"}
         </button>
+        <p className="muted small">
+          First time here? <code>make run</code> printed the admin user's password; a copy is in{" "}
+          <code>~/.orchestrator/admin-credentials</code>.
+        </p>
       </form>
     </main>
   );
