@@ -37,7 +37,7 @@ export function SignInPage() {
         </button>
         <p className="muted small">
           First time here? <code>make run</code> printed the admin user's password; a copy is in{" "}
-          <code>~/.orchestrator/admin-credentials</code>.
+          <code>admin-credentials</code> in the Orchestrator home (<code>~/.orchestrator</code> unless <code>ORCHESTRATOR_HOME</code> says otherwise).
         </p>
       </form>
     </main>
