@@ -48,6 +48,21 @@ test.describe("signed out", () => {
     await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   });
 
+  test("it shows a read-only user no way to change anything", async ({ page }) => {
+    await page.goto("/");
+    await page.getByLabel("Username").fill(process.env.E2E_READER!);
+    await page.getByLabel("Password").fill(process.env.E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator(".user")).toHaveText(`${process.env.E2E_READER} (read-only)`);
+    await expect(page.getByTestId("agent-devops-engineer")).toBeVisible();
+    await expect(page.getByRole("button", { name: "New agent" })).toHaveCount(0);
+    await page.getByTestId("agent-devops-engineer").getByRole("link").first().click();
+    await expect(page.getByText("Only staff users can run agents.")).toBeVisible();
+    await expect(page.getByLabel("CLAUDE.md", { exact: true })).toHaveAttribute("readonly", "");
+    await expect(page.getByRole("button", { name: "Save" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Delete agent…" })).toHaveCount(0);
+  });
+
   test("it says so when the password is wrong", async ({ page, shoot }) => {
     await page.goto("/");
     await page.getByLabel("Username").fill(process.env.E2E_USERNAME!);

@@ -14,6 +14,7 @@ const authFile = path.resolve(here, "..", "test-results", ".auth", "staff.json")
 interface StackInfo {
   url: string;
   username: string;
+  reader: string;
   password: string;
   home: string;
 }
@@ -44,6 +45,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_URL = info.url;
   process.env.E2E_USERNAME = info.username;
   process.env.E2E_PASSWORD = info.password;
+  process.env.E2E_READER = info.reader;
 
   const stop = async () => {
     if (child.exitCode !== null) return;

@@ -3,11 +3,12 @@
 Run with the project's venv: `.venv/bin/python frontend/e2e/stack.py [--port N]`.
 
 It makes a throw-away ORCHESTRATOR_HOME, migrates a SQLite database there, creates a staff user
-with a known password, seeds the example agents, collects the built dashboard, then starts the
-real gunicorn (deploy/gunicorn.conf.py) and real `manage.py db_worker` processes with the fake
-`claude` CLI (tests/fakes/claude) as CLAUDE_BIN. When /api/health answers it prints one line of
-JSON, {"url", "username", "password", "home"}, and keeps running. SIGTERM or SIGINT stops every
-process it started (each in its own process group: TERM, then KILL) and deletes the home.
+and a read-only user with a known password, seeds the example agents, collects the built
+dashboard, then starts the real gunicorn (deploy/gunicorn.conf.py) and real `manage.py db_worker`
+processes with the fake `claude` CLI (tests/fakes/claude) as CLAUDE_BIN. When /api/health says
+healthy it prints one line of JSON, {"url", "username", "reader", "password", "home"}, and keeps
+running. SIGTERM or SIGINT stops every process it started (each in its own process group: TERM,
+then KILL) and deletes the home.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ PYTHON = REPO / ".venv" / "bin" / "python"
 GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
 FAKE_CLAUDE = REPO / "tests" / "fakes" / "claude"
 USERNAME = "e2e-admin"
+READER = "e2e-reader"
 PASSWORD = "e2e-password-1234"  # noqa: S105 (a throw-away user of a throw-away database)
 
 
@@ -72,10 +74,12 @@ def manage(env: dict[str, str], *args: str) -> None:
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None)
 
 
-def create_staff(env: dict[str, str]) -> None:
+def create_users(env: dict[str, str]) -> None:
+    """A staff user and a read-only one, both with PASSWORD."""
     code = (
         "from django.contrib.auth import get_user_model\n"
-        f"u = get_user_model().objects.create_superuser(username={USERNAME!r}, email='', password={PASSWORD!r})\n"
+        f"get_user_model().objects.create_superuser(username={USERNAME!r}, email='', password={PASSWORD!r})\n"
+        f"get_user_model().objects.create_user(username={READER!r}, password={PASSWORD!r})\n"
     )
     subprocess.run([str(PYTHON), "manage.py", "shell", "-c", code], cwd=REPO, env=env, check=True,
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -167,7 +171,7 @@ def main() -> int:
         port = options.port or free_port()
         env = stack_env(home, port, options.workers)
         manage(env, "migrate", "--noinput")
-        create_staff(env)
+        create_users(env)
         manage(env, "sync_agents")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         for index in range(options.workers):
@@ -184,7 +188,8 @@ def main() -> int:
                 print(f"The stack did not come up (last health: {body}):\n" + stack.logs_tail(), file=sys.stderr)
                 return 1
             time.sleep(0.2)
-        print(json.dumps({"url": url, "username": USERNAME, "password": PASSWORD, "home": str(home)}), flush=True)
+        print(json.dumps({"url": url, "username": USERNAME, "reader": READER, "password": PASSWORD, "home": str(home)}),
+              flush=True)
         while not stopping:
             dead = [p for p in stack.processes if p.poll() is not None]
             if dead:
