@@ -152,6 +152,8 @@ test("it shows the events of a run one by one before it finishes", async ({ page
   expect(sawLiveStream).toBe(true);
   await expect(page.locator(".event-result")).toBeVisible();
   await expect(page.getByText("Session started")).toBeVisible();
+  await page.getByText("Command line").click();
+  await expect(page.locator("details", { hasText: "Command line" }).locator("pre")).toContainText("--output-format stream-json");
   expect(Number(((await counter.textContent()) ?? "").split(" ")[0])).toBeGreaterThan(countWhileRunning);
   await shoot("05-execution");
 });

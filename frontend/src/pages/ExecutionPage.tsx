@@ -219,6 +219,17 @@ function ExecutionView({ id }: { id: string }) {
           <summary>Task</summary>
           <LongText text={data.task} />
         </details>
+        {data.argv?.length > 0 && (
+          <details>
+            <summary>Command line</summary>
+            <pre className="mono small">{data.argv.join(" ")}</pre>
+            <p className="muted small">
+              Worker {data.worker_host || "–"}
+              {data.pid ? `, pid ${data.pid}` : ""}
+              {data.heartbeat_at ? `, last heartbeat ${formatDateTime(data.heartbeat_at)}` : ""}
+            </p>
+          </details>
+        )}
       </section>
       <section className="card" aria-labelledby="events-title">
         <div className="section-head">
