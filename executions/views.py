@@ -112,6 +112,8 @@ class EventStreamRenderer(renderers.BaseRenderer):
 
 def _sse_events(execution_id: int, after: int) -> Iterator[bytes]:
     """SSE messages of the execution's events after `after`, until it has ended and all are sent."""
+    # A comment at once, so the response headers go out now and the client knows it is connected.
+    yield b": connected\n\n"
     last_sent = time.monotonic()
     while True:
         events = list(ExecutionEvent.objects.filter(execution_id=execution_id, seq__gt=after).order_by("seq")[:500])

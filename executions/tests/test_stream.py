@@ -29,10 +29,13 @@ def parse_sse(body: bytes) -> list[dict]:
 
 
 def stream(client, execution_id: int, **headers) -> list[dict]:
+    """The messages of a stream after its opening `: connected` comment."""
     response = client.get(f"/api/executions/{execution_id}/stream/", HTTP_ACCEPT="text/event-stream", **headers)
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/event-stream"
-    return parse_sse(b"".join(response.streaming_content))
+    opening, *messages = parse_sse(b"".join(response.streaming_content))
+    assert opening == {"comment": "connected"}
+    return messages
 
 
 def finished_execution(agent, events: int = 4) -> Execution:
@@ -62,7 +65,7 @@ def test_it_resumes_after_the_last_event_id(reader_client, make_agent):
 
     assert [m.get("id") for m in stream(reader_client, execution.pk, HTTP_LAST_EVENT_ID="2")] == ["3", "4", None]
     response = reader_client.get(f"/api/executions/{execution.pk}/stream/?after=3")
-    assert [m.get("id") for m in parse_sse(b"".join(response.streaming_content))] == ["4", None]
+    assert [m.get("id") for m in parse_sse(b"".join(response.streaming_content))] == [None, "4", None]
 
 
 @pytest.mark.django_db

@@ -81,12 +81,14 @@ def workers_of(pid: int) -> set[int]:
 
 
 def open_stream(port: int, path: str, token: str) -> socket.socket:
-    """An SSE request whose response has begun (the `retry:` line arrived)."""
+    """An SSE request whose response has begun (the opening `: connected` comment arrived)."""
     client = socket.create_connection(("127.0.0.1", port), timeout=30)
     client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
                    f"Authorization: Token {token}\r\n\r\n".encode())
     received = b""
-    while b"retry:" not in received:
+    deadline = time.monotonic() + 30
+    while b": connected" not in received:
+        assert time.monotonic() < deadline, received
         chunk = client.recv(4096)
         assert chunk, received
         received += chunk
