@@ -211,6 +211,10 @@ class ExecutionEvent(models.Model):
     class Meta:
         ordering = ["execution_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["execution", "seq"], name="event_execution_seq")]
+        indexes = [
+            # The MCP page reads each agent's latest system/init (the servers Claude Code reported).
+            models.Index(fields=["execution"], condition=Q(type="system/init"), name="event_init"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.execution_id}.{self.seq} {self.type}"
