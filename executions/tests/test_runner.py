@@ -225,3 +225,13 @@ def test_it_runs_a_write_file_task_in_the_agent_folder(make_agent, fake_claude, 
 
     assert execution.status == Execution.Status.SUCCEEDED
     assert (agents_root / "devops" / "notes.txt").read_text() == "hello\n"
+
+
+def test_it_fails_a_run_whose_output_was_cut_even_with_exit_0(make_agent, fake_claude):
+    # The real CLI can cut its output at 64 KiB and still exit 0: no result line means no success.
+    execution = run(make_agent("devops"), "[[fake:truncate-64k]]")
+
+    assert execution.exit_code == 0
+    assert execution.status == Execution.Status.FAILED
+    assert "without a result" in execution.error_message
+    assert event_types(execution)[-1] == "raw"
