@@ -103,4 +103,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist staticfiles
+	rm -rf $(VENV) frontend/node_modules frontend/dist

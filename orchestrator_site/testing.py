@@ -29,3 +29,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F821
     # A file, not memory, so worker subprocesses share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(_home / "test.db")}  # noqa: F821
+
+# The test suite never runs collectstatic, so pages rendered in tests (the admin) cannot use the
+# manifest storage. The manifest storage is exercised by test_spa.py (which sets it up itself)
+# and by the browser suite, whose stack runs collectstatic with the production settings.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F821

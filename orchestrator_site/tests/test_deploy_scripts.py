@@ -130,7 +130,7 @@ def test_install_service_twice_then_deploy_to_a_healthy_service_and_a_broken_bui
     assert git(app, "rev-parse", "HEAD") == git(upstream, "rev-parse", "HEAD")
     assert "dashboard tests pass" in done.stdout
     assert "dashboard v2" in (app / "frontend" / "dist" / "index.html").read_text()
-    assert "dashboard v2" in (app / "staticfiles" / "index.html").read_text()
+    assert "dashboard v2" in (home / "static" / "index.html").read_text()
     assert "✓ Deployed" in done.stdout
     after = running_jobs(fake_managers)
     assert sorted(after) == sorted(before) and not set(before.values()) & set(after.values())
