@@ -101,7 +101,9 @@ def test_install_service_twice_then_deploy_to_a_healthy_service_and_a_broken_bui
     app = tmp_path / "app"
     subprocess.run(["git", "clone", "--quiet", str(upstream), str(app)], check=True, timeout=120)
     home = tmp_path / "service-home"
-    done = run(app / "deploy" / "install-service.sh", script_env, "--workers", "1")
+    # A free port, not 5111: a developer's own Orchestrator may be running there.
+    service_port = str(free_port())
+    done = run(app / "deploy" / "install-service.sh", script_env, "--workers", "1", "--port", service_port)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Health check passed" in done.stdout
     env_file = home / "orchestrator.env"
@@ -116,7 +118,7 @@ def test_install_service_twice_then_deploy_to_a_healthy_service_and_a_broken_bui
     with env_file.open("a") as handle:
         handle.write("# my own setting\n")
     env_file.chmod(0o644)
-    again = run(app / "deploy" / "install-service.sh", script_env, "--workers", "1")
+    again = run(app / "deploy" / "install-service.sh", script_env, "--workers", "1", "--port", service_port)
     assert again.returncode == 0, again.stdout + again.stderr
     assert env_file.read_text().endswith("# my own setting\n")
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
@@ -135,6 +137,7 @@ def test_install_service_twice_then_deploy_to_a_healthy_service_and_a_broken_bui
     after = running_jobs(fake_managers)
     assert sorted(after) == sorted(before) and not set(before.values()) & set(after.values())
     port = int(done.stdout.rsplit("http://127.0.0.1:", 1)[1].split("/")[0])
+    assert port == int(service_port)
     assert fetch_health(port)[0] == 200
 
     broken_build = "console.error('vite: syntax error in App.tsx'); process.exit(3);\n"
