@@ -17,15 +17,22 @@ def title_of(text: str) -> str | None:
 
 
 def description_of(text: str) -> str:
-    """The first paragraph line that is not a heading, a rule or markup noise."""
+    """The first paragraph that is not a heading, a rule or markup noise, on one line."""
+    words: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith(("#", "---", "```", "|", "<")):
+        if not line:
+            if words:
+                break
+            continue
+        if line.startswith(("#", "---", "```", "|", "<")):
+            if words:
+                break
             continue
         line = re.sub(r"[*_`]+", "", line).lstrip("-> ").strip()
         if line:
-            return line[:500]
-    return ""
+            words.append(line)
+    return " ".join(words)[:500]
 
 
 def with_title(text: str, name: str) -> str:

@@ -308,3 +308,9 @@ def test_the_list_takes_a_fixed_number_of_queries(reader_client, make_agent, dja
     with django_assert_max_num_queries(8):
         response = reader_client.get("/api/agents/")
     assert len(response.json()) == 30
+
+
+def test_the_description_is_the_first_paragraph_on_one_line(staff_client):
+    prompt = "# Ops\n\nYou run the\nservices *well*.\n\n## Rules\n\nNever guess.\n"
+    body = staff_client.post("/api/agents/", {"folder": "ops", "prompt": prompt}, format="json").json()
+    assert body["description"] == "You run the services well."
