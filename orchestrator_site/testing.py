@@ -34,3 +34,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F821
 # manifest storage. The manifest storage is exercised by test_spa.py (which sets it up itself)
 # and by the browser suite, whose stack runs collectstatic with the production settings.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F821
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F821 (whitenoise warns about a missing one)
