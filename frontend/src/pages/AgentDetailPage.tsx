@@ -4,6 +4,7 @@ import { useAgent, useDeleteAgent, useExecutions, useMe } from "../api/hooks";
 import { AddMcpServerForm } from "../components/AddMcpServerForm";
 import { ErrorMessage, Unavailable, isUnavailable } from "../components/ErrorMessage";
 import { ExecutionTable } from "../components/ExecutionTable";
+import { McpProblems } from "../components/McpProblems";
 import { McpServerList } from "../components/McpServerList";
 import { TypedConfirm } from "../components/TypedConfirm";
 import { PromptEditor } from "./PromptEditor";
@@ -104,6 +105,7 @@ export function AgentDetailPage() {
           )}
         </div>
         {addingServer && <AddMcpServerForm agent={data.folder} onDone={() => setAddingServer(false)} />}
+        <McpProblems agent={data.folder} />
         <McpServerList agent={data.folder} staff={staff} />
       </section>
       {staff && (

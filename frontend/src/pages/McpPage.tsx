@@ -1,11 +1,11 @@
-import { useMcpProblems, useMe, useSyncMcpServers } from "../api/hooks";
+import { useMe, useSyncMcpServers } from "../api/hooks";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { McpProblems } from "../components/McpProblems";
 import { McpServerList } from "../components/McpServerList";
 
 /** Every MCP server of every agent, plus the config files that could not be read. */
 export function McpPage() {
   const me = useMe();
-  const problems = useMcpProblems();
   const sync = useSyncMcpServers();
   const staff = me.data?.is_staff ?? false;
   return (
@@ -20,18 +20,7 @@ export function McpPage() {
       </div>
       <p className="muted">Add or remove servers from an agent's page. Values of env variables and headers are never shown.</p>
       <ErrorMessage error={sync.error} />
-      {problems.data && problems.data.length > 0 && (
-        <div className="warning-box" role="status">
-          <strong>Config files that could not be read</strong>
-          <ul>
-            {problems.data.map((problem, index) => (
-              <li key={index}>
-                <code>{problem.source}</code>: {problem.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <McpProblems />
       <McpServerList staff={staff} />
     </div>
   );
