@@ -10,7 +10,8 @@ class McpServerAdmin(admin.ModelAdmin):
     """Read-only: entries live in .mcp.json / ~/.claude.json; edit them there or through the API.
     The one action runs the same probe as POST /api/mcp-servers/{id}/check/."""
 
-    list_display = ["name", "agent", "scope", "transport", "effective", "status", "checked_at", "latency_ms"]
+    list_display = ["name", "agent", "scope", "transport", "effective", "disabled_by", "status", "checked_at",
+                    "latency_ms"]
     list_filter = ["scope", "transport", "status", "effective"]
     search_fields = ["name", "agent__folder", "command", "url", "server_name"]
     list_select_related = ["agent"]

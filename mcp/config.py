@@ -22,6 +22,7 @@ from mcp.models import NAME_MAX_LENGTH, NAME_PATTERN
 
 PROJECT_FILE = ".mcp.json"
 CLAUDE_FILE = ".claude.json"
+SETTINGS_FILE = "settings.json"
 MAX_PROJECT_FILE_BYTES = 1024 * 1024
 # ~/.claude.json also holds Claude Code's history and caches: it can be big.
 MAX_CLAUDE_FILE_BYTES = 64 * 1024 * 1024
@@ -83,6 +84,18 @@ def claude_config_path() -> Path:
 def claude_config_display() -> str:
     configured = Path(settings.CLAUDE_CONFIG_DIR)
     return "~/.claude.json" if configured == Path.home() else "$CLAUDE_CONFIG_DIR/.claude.json"
+
+
+def user_settings_path() -> Path:
+    """The user's settings.json. Claude Code keeps it in its config dir: `$CLAUDE_CONFIG_DIR`
+    when that is set, else `~/.claude/` (while ~/.claude.json sits in `~` itself)."""
+    configured = Path(settings.CLAUDE_CONFIG_DIR)
+    return configured / ".claude" / SETTINGS_FILE if configured == Path.home() else configured / SETTINGS_FILE
+
+
+def user_settings_display() -> str:
+    configured = Path(settings.CLAUDE_CONFIG_DIR)
+    return "~/.claude/settings.json" if configured == Path.home() else "$CLAUDE_CONFIG_DIR/settings.json"
 
 
 def project_display(folder: str) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from agents.paths import safe_agent_file, safe_agent_path
+from mcp.approval import agent_refusals, user_refusals
 from mcp.config import (
     MAX_CLAUDE_FILE_BYTES,
     MAX_PROJECT_FILE_BYTES,
@@ -48,6 +49,8 @@ class Found:
     source: str
     effective: bool = True
     overridden_in: list[str] = field(default_factory=list)
+    # Project entries: the settings file whose disabledMcpjsonServers switches it off.
+    disabled_by: str = ""
 
     @property
     def key(self) -> tuple[int | None, str, str]:
@@ -120,7 +123,8 @@ def local_container(projects: Mapping[str, Any], agent: Agent) -> Any:
 
 def scan() -> Scan:
     """Every entry of every scope for every visible agent, and every problem met on the way.
-    Reads only; never raises for a bad file."""
+    Reads only; never raises for a bad file. A project entry is effective unless a local one of
+    its name wins or a settings file refuses it (then a user one of its name is in force)."""
     result = Scan()
     claude = _read_claude_config(result.problems)
     display = claude_config_display()
@@ -129,6 +133,7 @@ def scan() -> Scan:
     projects = claude.get("projects") if isinstance(claude.get("projects"), dict) else {}
     agents = list(Agent.objects.visible().filter(is_missing=False))
     overrides: dict[str, list[str]] = {entry.name: [] for entry in user_entries}
+    refused_by_user = user_refusals(result.problems)
 
     for agent in agents:
         try:
@@ -148,6 +153,8 @@ def scan() -> Scan:
 
         local_entries: list[Entry] = []
         container = local_container(projects, agent)
+        refusals = agent_refusals(agent, local_container=container if isinstance(container, dict) else None,
+                                  user=refused_by_user, problems=result.problems) if project_entries else {}
         if container is not None:
             if isinstance(container, dict):
                 local_entries, messages = parse_servers(container)
@@ -158,9 +165,10 @@ def scan() -> Scan:
                                                f"Local scope of {agent.folder}: the project entry is not an object."))
 
         local_names = {entry.name for entry in local_entries}
-        project_names = {entry.name for entry in project_entries}
+        project_names = {entry.name for entry in project_entries if entry.name not in refusals}
         result.found += [Found(agent, Scope.LOCAL, entry, display) for entry in local_entries]
-        result.found += [Found(agent, Scope.PROJECT, entry, source, effective=entry.name not in local_names)
+        result.found += [Found(agent, Scope.PROJECT, entry, source, disabled_by=refusals.get(entry.name, ""),
+                               effective=entry.name not in local_names and entry.name not in refusals)
                          for entry in project_entries]
         for name in overrides:
             if name in local_names or name in project_names:
@@ -215,7 +223,8 @@ def _apply(found: Scan, report: DiscoveryReport) -> None:
         values = {
             "transport": entry.transport, "command": entry.command, "args": list(entry.args), "url": entry.url,
             "env_names": entry.env_names, "header_names": entry.header_names, "source": item.source,
-            "effective": item.effective, "overridden_in": item.overridden_in, "fingerprint": fingerprint,
+            "effective": item.effective, "overridden_in": item.overridden_in, "disabled_by": item.disabled_by,
+            "fingerprint": fingerprint,
         }
         row = existing.pop(item.key, None)
         if row is None:

@@ -56,6 +56,9 @@ class McpServer(models.Model):
     effective = models.BooleanField(default=True)
     # User rows: folders of the agents whose project or local entry of the same name wins.
     overridden_in = models.JSONField(default=list, blank=True)
+    # Project rows: display name of the settings file whose disabledMcpjsonServers lists this
+    # entry, so Claude Code does not start it (then `effective` is false); blank when none does.
+    disabled_by = models.CharField(max_length=300, blank=True)
     # Non-secret digest of the entry; a change resets the probe result, which no longer applies.
     fingerprint = models.CharField(max_length=64, blank=True)
 

@@ -24,6 +24,7 @@ class McpServerSerializer(serializers.ModelSerializer):
 
     agent = serializers.SerializerMethodField()
     effective = serializers.SerializerMethodField()
+    disabled_by = serializers.SerializerMethodField()
     managed = serializers.BooleanField(source="is_managed", read_only=True)
     checking = serializers.SerializerMethodField()
     reported_status = serializers.SerializerMethodField()
@@ -32,8 +33,8 @@ class McpServerSerializer(serializers.ModelSerializer):
     class Meta:
         model = McpServer
         fields = ["id", "agent", "name", "scope", "transport", "command", "args", "url", "env_names", "header_names",
-                  "source", "effective", "overridden_in", "managed", "status", "checked_at", "latency_ms",
-                  "server_name", "server_version", "protocol_version", "tools", "last_error", "checking",
+                  "source", "effective", "disabled_by", "overridden_in", "managed", "status", "checked_at",
+                  "latency_ms", "server_name", "server_version", "protocol_version", "tools", "last_error", "checking",
                   "reported_status", "reported_at", "discovered_at"]
         read_only_fields = fields
 
@@ -49,6 +50,10 @@ class McpServerSerializer(serializers.ModelSerializer):
         if server.agent_id is None and viewer is not None:
             return viewer.folder not in server.overridden_in
         return server.effective
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_disabled_by(self, server: McpServer) -> str | None:
+        return server.disabled_by or None
 
     def get_checking(self, server: McpServer) -> bool:
         return server.probing_since is not None

@@ -80,9 +80,10 @@ def test_it_lists_servers_with_names_but_never_values_of_secrets(reader_client, 
         "id": server_id("github"), "agent": "devops", "name": "github", "scope": "project", "transport": "stdio",
         "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "url": "",
         "env_names": ["GITHUB_TOKEN"], "header_names": [], "source": "devops/.mcp.json", "effective": True,
-        "overridden_in": [], "managed": True, "status": "unknown", "checked_at": None, "latency_ms": None,
-        "server_name": "", "server_version": "", "protocol_version": "", "tools": [], "last_error": "",
-        "checking": False, "reported_status": None, "reported_at": None, "discovered_at": github["discovered_at"],
+        "disabled_by": None, "overridden_in": [], "managed": True, "status": "unknown", "checked_at": None,
+        "latency_ms": None, "server_name": "", "server_version": "", "protocol_version": "", "tools": [],
+        "last_error": "", "checking": False, "reported_status": None, "reported_at": None,
+        "discovered_at": github["discovered_at"],
     }
     docs = next(server for server in body if server["name"] == "docs")
     assert (docs["transport"], docs["url"], docs["header_names"]) == ("http", "https://docs.example/mcp",

@@ -187,6 +187,8 @@ export interface McpServer {
   header_names: string[];
   source: string;
   effective: boolean;
+  /** The settings file whose disabledMcpjsonServers switches this .mcp.json server off (then not effective). */
+  disabled_by: string | null;
   status: "unknown" | "ok" | "error" | "needs_auth";
   checked_at: string | null;
   latency_ms: number | null;

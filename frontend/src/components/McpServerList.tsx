@@ -20,7 +20,14 @@ function McpServerRow({ server, staff, showAgent }: { server: McpServer; staff: 
       <div className="muted">
         {showAgent && <>{server.agent ?? "all agents"} · </>}
         {server.scope} · {server.transport} · {server.source}
-        {!server.effective && " · overridden by a closer scope"}
+        {server.disabled_by ? (
+          <>
+            {" · "}
+            <span className="badge badge-disabled">disabled in {server.disabled_by}</span>
+          </>
+        ) : (
+          !server.effective && " · overridden by a closer scope"
+        )}
       </div>
       <code className="mcp-target">{target}</code>
       <dl className="facts">
