@@ -74,5 +74,9 @@ logconfig_dict = {
 accesslog = "-"
 pidfile = os.environ.get("GUNICORN_PID_FILE") or str(_home / "gunicorn.pid")
 proc_name = "orchestrator-api"
+# gunicorn >= 25 opens a control socket at one fixed path per user (~/.gunicorn/gunicorn.ctl), which
+# a second instance (make run next to the service, or the tests) would take over. We manage the
+# master with signals (SIGHUP reload, SIGTERM stop), so it stays off.
+control_socket_disable = True
 # launchd/systemd supervise the master: it must stay in the foreground.
 daemon = False

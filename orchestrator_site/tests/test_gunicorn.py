@@ -43,6 +43,8 @@ def test_it_binds_loopback_5111_with_one_gthread_process_by_default(monkeypatch,
     assert handlers["access"]["filename"] == str(tmp_path / "home" / "logs" / "access.log")
     assert handlers["error"]["filename"] == str(tmp_path / "home" / "logs" / "gunicorn.log")
     assert handlers["access"]["class"] == "logging.handlers.RotatingFileHandler"
+    # No shared ~/.gunicorn/gunicorn.ctl for a second instance to take over.
+    assert conf["control_socket_disable"] is True
 
 
 def test_it_reads_port_and_redis_from_the_env_file_without_changing_the_environment(monkeypatch, tmp_path):
