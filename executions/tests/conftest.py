@@ -5,34 +5,19 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import FAKES, PYTHON, REPO
+from tests.polling import alive, wait_for
 
 FAKE_CLAUDE = FAKES / "claude"
 
 
-def wait_for(predicate: Callable[[], object], *, timeout: float = 20.0, interval: float = 0.05,
-             message: str = "condition") -> object:
-    """Poll until `predicate()` is truthy; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout} s waiting for {message}")
-        time.sleep(interval)
-
-
-def pid_alive(pid: int) -> bool:
-    from executions.processes import is_alive
-
-    return is_alive(pid)
+# Read from /proc, not through executions.processes: the tests check that code.
+pid_alive = alive
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator_site.deployment import fetch_health
-from orchestrator_site.tests.servicekit import REPO, alive, free_port, running_jobs, stop_process, wait_until
+from orchestrator_site.tests.servicekit import REPO, free_port, running_jobs, stop_process
+from tests.polling import alive, wait_for
 
 SCRIPTS = sorted((REPO / "deploy").glob("*.sh"))
 VENV_PYTHON = Path(sys.prefix) / "bin" / "python"
@@ -205,18 +206,18 @@ def test_run_local_serves_with_one_log_per_process_and_stops_everything_on_sigte
             except OSError:
                 return False
         try:
-            wait_until(healthy, timeout=90, what="run-local.sh to pass /api/health")
-        except AssertionError:
+            wait_for(healthy, timeout=90, message="run-local.sh to pass /api/health")
+        except pytest.fail.Exception:
             stop_process(process)
             raise AssertionError(process.stdout.read().decode(errors="replace")) from None
         children = python_children(process.pid)
         assert len(children) == 3
         logs = home / "logs"
-        wait_until(lambda: {"api.log", "worker.1.log", "worker.2.log"} <= {p.name for p in logs.iterdir()},
-                   timeout=30, what="one log file per process")
+        wait_for(lambda: {"api.log", "worker.1.log", "worker.2.log"} <= {p.name for p in logs.iterdir()},
+                   timeout=30, message="one log file per process")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 130
         for child in children:
-            wait_until(lambda child=child: not alive(int(child)), timeout=30, what=f"process {child} to stop")
+            wait_for(lambda child=child: not alive(int(child)), timeout=30, message=f"process {child} to stop")
     finally:
         stop_process(process)

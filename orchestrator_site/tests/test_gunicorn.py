@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator_site.deployment import build_plan, fetch_health
-from orchestrator_site.tests.servicekit import REPO, alive, stop_process, wait_until
+from orchestrator_site.tests.servicekit import REPO, stop_process
+from tests.polling import alive, wait_for
 
 CONF = REPO / "deploy" / "gunicorn.conf.py"
 
@@ -74,7 +75,7 @@ def wait_healthy(port: int) -> dict:
             return fetch_health(port, timeout=2)[1]
         except OSError:
             return None
-    return wait_until(answered, timeout=60, what="/api/health")
+    return wait_for(answered, timeout=60, message="/api/health")
 
 
 def workers_of(pid: int) -> set[int]:
@@ -138,10 +139,10 @@ def test_sighup_replaces_the_workers_and_keeps_serving(service_home, settings):
     process = start_gunicorn(plan)
     try:
         wait_healthy(plan.port)
-        before = wait_until(lambda: workers_of(process.pid), timeout=30, what="a gunicorn worker")
+        before = wait_for(lambda: workers_of(process.pid), timeout=30, message="a gunicorn worker")
         process.send_signal(signal.SIGHUP)
-        after = wait_until(lambda: (w := workers_of(process.pid)) and not w & before and w, timeout=60,
-                           what="new workers after SIGHUP")
+        after = wait_for(lambda: (w := workers_of(process.pid)) and not w & before and w, timeout=60,
+                           message="new workers after SIGHUP")
         assert not any(alive(pid) for pid in before)
         assert len(after) == 1
         assert wait_healthy(plan.port)["checks"]["api"] == "ok"

@@ -7,6 +7,7 @@ import time
 import pytest
 
 import orchestrator_site
+from tests.polling import alive
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +87,7 @@ def test_a_hanging_cli_leaves_no_process_behind(anon_client, settings, tmp_path,
     anon_client.get("/api/health")
     pid = int(pid_file.read_text())
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.05)
-    assert not _alive(pid)
+    assert not alive(pid)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ")[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

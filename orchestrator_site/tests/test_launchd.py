@@ -21,7 +21,8 @@ from django.core.management.base import CommandError
 from orchestrator_site import launchd
 from orchestrator_site.deployment import build_plan, fetch_health
 from orchestrator_site.errors import InvalidInput
-from orchestrator_site.tests.servicekit import REPO, calls, running_jobs, stop_process, wait_until
+from orchestrator_site.tests.servicekit import REPO, calls, running_jobs, stop_process
+from tests.polling import wait_for
 
 GRACEFUL = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))["graceful_timeout"]
 
@@ -207,7 +208,7 @@ def test_the_exact_api_plist_program_serves_health_and_stops_within_its_exit_tim
                 return fetch_health(settings.PORT, timeout=2)
             except OSError:
                 return None
-        _, body = wait_until(answered, timeout=60, what="/api/health")
+        _, body = wait_for(answered, timeout=60, message="/api/health")
         assert body["checks"]["api"] == "ok"
         assert body["checks"]["database"] == "ok"
         # claude is found through the plist's PATH alone: CLAUDE_BIN is not in the env file.
@@ -232,8 +233,8 @@ def test_the_exact_worker_plist_program_starts_and_exits_cleanly_on_sigterm(serv
                                start_new_session=True)
     log = Path(job["EnvironmentVariables"]["ORCHESTRATOR_HOME"]) / "logs" / "worker.1.log"
     try:
-        wait_until(lambda: log.exists() and "Starting worker" in log.read_text(), timeout=60,
-                   what="the worker's start line in worker.1.log")
+        wait_for(lambda: log.exists() and "Starting worker" in log.read_text(), timeout=60,
+                   message="the worker's start line in worker.1.log")
         assert process.poll() is None
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=job["ExitTimeOut"]) == 0
