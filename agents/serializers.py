@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from agents.models import FOLDER_MAX_LENGTH, Agent, folder_validator, model_validator, tool_rule_validator
@@ -20,9 +21,10 @@ class AgentSerializer(serializers.ModelSerializer):
 class AgentDetailSerializer(AgentSerializer):
     prompt = serializers.CharField(read_only=True, allow_null=True)
     prompt_revision = serializers.CharField(read_only=True, allow_null=True)
+    prompt_sha256 = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta(AgentSerializer.Meta):
-        fields = [*AgentSerializer.Meta.fields, "prompt", "prompt_revision"]
+        fields = [*AgentSerializer.Meta.fields, "prompt", "prompt_revision", "prompt_sha256"]
         read_only_fields = fields
 
 
@@ -42,10 +44,13 @@ class AgentUpdateSerializer(StrictSerializer):
                                           max_length=100, required=False)
     disallowed_tools = serializers.ListField(child=TextField(validators=[tool_rule_validator]),
                                              max_length=100, required=False)
+    # The prompt_sha256 the editor loaded: a rewrite is refused (409) if CLAUDE.md changed since.
+    base_prompt_sha256 = TextField(required=False, validators=[RegexValidator(r"^[0-9a-f]{64}$",
+                                                                               "Send the prompt_sha256 you loaded.")])
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if not attrs:
+        if not set(attrs) - {"base_prompt_sha256"}:
             raise serializers.ValidationError({"non_field_errors": ["Send at least one field to change."]})
         return attrs
 

@@ -6,10 +6,14 @@ Services take keyword-only arguments, return model instances, and raise the doma
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,29 +161,57 @@ def create_agent(*, folder: str, prompt: str, name: str | None = None) -> Agent:
     return agent
 
 
+def prompt_digest(text: str | None) -> str | None:
+    """sha256 of a CLAUDE.md text: what an editor sends back to say which version it changed."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _prompt_lock(agent: Agent) -> Iterator[None]:
+    """One prompt rewrite at a time per agent, across threads and processes (compare, then write)."""
+    locks = Path(settings.ORCHESTRATOR_HOME) / "locks"
+    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(locks / f"agent-{agent.folder}.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def update_agent(*, agent: Agent, name: str | None = None, prompt: str | None = None,
                  enabled: bool | None = None, model: str | None = None, permission_mode: str | None = None,
-                 allowed_tools: list[str] | None = None, disallowed_tools: list[str] | None = None) -> Agent:
-    """Edit an agent; a new name or prompt rewrites CLAUDE.md atomically and is committed."""
+                 allowed_tools: list[str] | None = None, disallowed_tools: list[str] | None = None,
+                 base_prompt_sha256: str | None = None) -> Agent:
+    """Edit an agent; a new name or prompt rewrites CLAUDE.md atomically and is committed.
+
+    With `base_prompt_sha256` (the digest of the text the editor started from) a rewrite is refused
+    with Conflict PROMPT_CHANGED when CLAUDE.md has changed since, so no one's edit is lost."""
     if prompt is not None:
         _check_prompt(prompt)
-    if name is not None or prompt is not None:
-        current = read_prompt(agent)
-        if current is None:
-            raise Conflict(f"The folder of '{agent.folder}' is missing from AGENTS_ROOT; restore it or delete "
-                           "the agent.", code="AGENT_MISSING", title="Agent folder missing")
-        text = prompt if prompt is not None else current
-        if name:
-            text = with_title(text, name)
-        if text != current:
-            atomic_write(prompt_path(agent), text)
-        _apply_prompt_facts(agent, text)
-    for attribute, value in (("enabled", enabled), ("model", model), ("permission_mode", permission_mode),
-                             ("allowed_tools", allowed_tools), ("disallowed_tools", disallowed_tools)):
-        if value is not None:
-            setattr(agent, attribute, value)
-    agent.save()
-    if name is not None or prompt is not None:
+    rewrite = name is not None or prompt is not None
+    with _prompt_lock(agent) if rewrite else nullcontext():
+        if rewrite:
+            current = read_prompt(agent)
+            if current is None:
+                raise Conflict(f"The folder of '{agent.folder}' is missing from AGENTS_ROOT; restore it or delete "
+                               "the agent.", code="AGENT_MISSING", title="Agent folder missing")
+            if base_prompt_sha256 is not None and base_prompt_sha256 != prompt_digest(current):
+                raise Conflict("CLAUDE.md changed since you opened it (saved by someone else, or edited on disk). "
+                               "Reload to see the new text, then make your change again.",
+                               code="PROMPT_CHANGED", title="Prompt changed")
+            text = prompt if prompt is not None else current
+            if name:
+                text = with_title(text, name)
+            if text != current:
+                atomic_write(prompt_path(agent), text)
+            _apply_prompt_facts(agent, text)
+        for attribute, value in (("enabled", enabled), ("model", model), ("permission_mode", permission_mode),
+                                 ("allowed_tools", allowed_tools), ("disallowed_tools", disallowed_tools)):
+            if value is not None:
+                setattr(agent, attribute, value)
+        agent.save()
+    if rewrite:
         _commit(agent_dir(agent), f"Edit agent {agent.folder}")
     return agent
 

@@ -32,6 +32,7 @@ class AgentViewSet(mixins.ListModelMixin, ApiViewSet):
     def detail_payload(self, agent: Agent) -> dict:
         agent.prompt = services.read_prompt(agent)
         agent.prompt_revision = services.prompt_revision(agent)
+        agent.prompt_sha256 = services.prompt_digest(agent.prompt)
         return AgentDetailSerializer(agent, context=self.get_serializer_context()).data
 
     def retrieve(self, request, folder: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -314,3 +315,36 @@ def test_the_description_is_the_first_paragraph_on_one_line(staff_client):
     prompt = "# Ops\n\nYou run the\nservices *well*.\n\n## Rules\n\nNever guess.\n"
     body = staff_client.post("/api/agents/", {"folder": "ops", "prompt": prompt}, format="json").json()
     assert body["description"] == "You run the services well."
+
+
+def test_an_edit_from_a_stale_copy_is_refused_and_the_newer_text_kept(staff_client, make_agent, agents_root):
+    make_agent("devops", prompt="# DevOps\n\nFirst.\n")
+    loaded = staff_client.get("/api/agents/devops/").json()
+    assert loaded["prompt_sha256"] == hashlib.sha256(b"# DevOps\n\nFirst.\n").hexdigest()
+    # Someone else saves in between (or the file is edited on disk).
+    (agents_root / "devops" / "CLAUDE.md").write_text("# DevOps\n\nTheirs.\n")
+    response = staff_client.patch("/api/agents/devops/", {"prompt": "# DevOps\n\nMine.\n",
+                                                          "base_prompt_sha256": loaded["prompt_sha256"]},
+                                  format="json")
+    body = assert_error(response, 409, "PROMPT_CHANGED")
+    assert "Reload" in body["message"]
+    assert (agents_root / "devops" / "CLAUDE.md").read_text() == "# DevOps\n\nTheirs.\n"
+
+
+def test_an_edit_from_the_current_copy_is_saved(staff_client, make_agent, agents_root):
+    make_agent("devops", prompt="# DevOps\n\nFirst.\n")
+    loaded = staff_client.get("/api/agents/devops/").json()
+    response = staff_client.patch("/api/agents/devops/", {"prompt": "# DevOps\n\nMine.\n",
+                                                          "base_prompt_sha256": loaded["prompt_sha256"]},
+                                  format="json")
+    assert response.status_code == 200
+    assert response.json()["prompt_sha256"] == hashlib.sha256(b"# DevOps\n\nMine.\n").hexdigest()
+    assert (agents_root / "devops" / "CLAUDE.md").read_text() == "# DevOps\n\nMine.\n"
+
+
+@pytest.mark.parametrize("payload", [{"base_prompt_sha256": "0" * 64}, {"prompt": "x", "base_prompt_sha256": "abc"}])
+def test_a_bad_or_lone_base_digest_is_refused(staff_client, make_agent, agents_root, payload):
+    make_agent("devops")
+    before = tree(agents_root)
+    assert_error(staff_client.patch("/api/agents/devops/", payload, format="json"), 400, "VALIDATION_ERROR")
+    assert tree(agents_root) == before

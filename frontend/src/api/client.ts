@@ -168,7 +168,10 @@ export const api = {
   agent: (folder: string) => request<AgentDetail>("GET", `/api/agents/${enc(folder)}/`),
   createAgent: (body: { folder: string; name?: string; prompt: string }) =>
     request<AgentDetail>("POST", "/api/agents/", { body }),
-  updateAgent: (folder: string, body: Partial<Pick<AgentDetail, "name" | "prompt" | "enabled" | "model">>) =>
+  updateAgent: (
+    folder: string,
+    body: Partial<Pick<AgentDetail, "name" | "prompt" | "enabled" | "model">> & { base_prompt_sha256?: string },
+  ) =>
     request<AgentDetail>("PATCH", `/api/agents/${enc(folder)}/`, { body }),
   deleteAgent: (folder: string, confirm: string) =>
     request<Agent>("DELETE", `/api/agents/${enc(folder)}/`, { body: { confirm } }),

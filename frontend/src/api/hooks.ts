@@ -98,6 +98,12 @@ export function useUpdateAgent(folder: string) {
       client.setQueryData(keys.agent(folder), agent);
       return client.invalidateQueries({ queryKey: keys.agents, exact: true });
     },
+    // Someone else saved first: fetch their text, so "Discard changes" shows it.
+    onError: (error) => {
+      if (error instanceof ApiError && error.code === "PROMPT_CHANGED") {
+        return client.invalidateQueries({ queryKey: keys.agent(folder) });
+      }
+    },
   });
 }
 

@@ -82,6 +82,8 @@ export interface Agent {
 export interface AgentDetail extends Agent {
   prompt: string | null;
   prompt_revision: string | null;
+  /** sha256 of the prompt text; sent back as base_prompt_sha256 when saving an edit of it. */
+  prompt_sha256: string | null;
 }
 
 export interface ExecutionRow {

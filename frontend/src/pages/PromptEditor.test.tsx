@@ -25,6 +25,7 @@ const agent: AgentDetail = {
   synced_at: null,
   prompt: "# DevOps\n",
   prompt_revision: "1111111111aaaa",
+  prompt_sha256: "a".repeat(64),
 };
 
 // As on the agent page: the editor gets the agent from the query cache, which a save updates.
@@ -72,14 +73,41 @@ describe("the prompt editor", () => {
     document.cookie = "csrftoken=t";
     const { requests } = fakeServer([
       getAgent,
-      ["PATCH", /\/api\/agents\/devops\/$/, (request) => ({ body: { ...agent, prompt: (request.body as { prompt: string }).prompt, prompt_revision: "2222222222bbbb" } })],
+      ["PATCH", /\/api\/agents\/devops\/$/, (request) => ({ body: { ...agent, prompt: (request.body as { prompt: string }).prompt, prompt_revision: "2222222222bbbb", prompt_sha256: "b".repeat(64) } })],
     ]);
     const { client } = renderEditor();
     await userEvent.type(await screen.findByLabelText("CLAUDE.md"), "Deploy carefully.");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
     expect(await screen.findByText("Saved")).toBeInTheDocument();
-    expect(requests.find((request) => request.method === "PATCH")?.body).toEqual({ prompt: "# DevOps\nDeploy carefully." });
+    expect(requests.find((request) => request.method === "PATCH")?.body).toEqual({
+      prompt: "# DevOps\nDeploy carefully.",
+      base_prompt_sha256: "a".repeat(64),
+    });
     expect(screen.getByText("revision 2222222222")).toBeInTheDocument();
     expect(client.getQueryData(["agents", "devops"])).toMatchObject({ prompt_revision: "2222222222bbbb" });
+    // The next save says it starts from the text just saved.
+    await userEvent.type(screen.getByLabelText("CLAUDE.md"), " Twice.");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved");
+    expect(requests.filter((request) => request.method === "PATCH")[1]?.body).toMatchObject({ base_prompt_sha256: "b".repeat(64) });
+  });
+
+  it("it refuses to overwrite a newer prompt and offers the newer text", async () => {
+    document.cookie = "csrftoken=t";
+    let current = agent;
+    fakeServer([
+      ["GET", /\/api\/agents\/devops\/$/, () => ({ body: current })],
+      ["PATCH", /\/api\/agents\/devops\/$/, () => {
+        current = { ...agent, prompt: "# DevOps\nTheirs.\n", prompt_sha256: "c".repeat(64) };
+        return { status: 409, body: { error: "Prompt changed", code: "PROMPT_CHANGED", message: "CLAUDE.md changed since you opened it. Reload to see the new text, then make your change again." } };
+      }],
+    ]);
+    renderEditor();
+    await userEvent.type(await screen.findByLabelText("CLAUDE.md"), "Mine.");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText(/CLAUDE.md changed since you opened it/)).toBeInTheDocument();
+    expect(screen.getByLabelText("CLAUDE.md")).toHaveValue("# DevOps\nMine.");
+    await userEvent.click(screen.getByRole("button", { name: "Discard changes" }));
+    expect(await screen.findByDisplayValue(/Theirs\./)).toBeInTheDocument();
   });
 });

@@ -14,11 +14,21 @@ export function PromptEditor({ agent, editable }: { agent: AgentDetail; editable
   const dirty = draft !== saved;
 
   // A newer version from the server replaces the draft only when the user has not typed anything.
+  // `draftFrom` is the digest of the text the draft started from: the server refuses the save
+  // (409 PROMPT_CHANGED) if CLAUDE.md has changed since, instead of overwriting someone's edit.
   const [base, setBase] = useState(saved);
+  const [draftFrom, setDraftFrom] = useState(agent.prompt_sha256);
   if (base !== saved) {
     setBase(saved);
-    if (draft === base) setDraft(saved);
+    if (draft === base || draft === saved) {
+      setDraft(saved);
+      setDraftFrom(agent.prompt_sha256);
+    }
   }
+  const discard = () => {
+    setDraft(saved);
+    setDraftFrom(agent.prompt_sha256);
+  };
 
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
   useEffect(() => {
@@ -28,7 +38,7 @@ export function PromptEditor({ agent, editable }: { agent: AgentDetail; editable
     return () => window.removeEventListener("beforeunload", warn);
   }, [dirty]);
 
-  const save = () => update.mutate({ prompt: draft });
+  const save = () => update.mutate({ prompt: draft, ...(draftFrom ? { base_prompt_sha256: draftFrom } : {}) });
 
   return (
     <section className="card" aria-labelledby="prompt-title">
@@ -68,7 +78,7 @@ export function PromptEditor({ agent, editable }: { agent: AgentDetail; editable
           <button type="button" className="primary" onClick={save} disabled={!dirty || update.isPending}>
             {update.isPending ? "Saving…" : "Save"}
           </button>
-          <button type="button" onClick={() => setDraft(saved)} disabled={!dirty || update.isPending}>
+          <button type="button" onClick={discard} disabled={!dirty || update.isPending}>
             Discard changes
           </button>
           {dirty ? <span className="unsaved">Unsaved changes</span> : update.isSuccess && <span className="saved">Saved</span>}
