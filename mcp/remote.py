@@ -12,6 +12,7 @@ import http.client
 import json
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -50,12 +51,17 @@ class _Http:
              headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         parts = urlsplit(url)
         timeout = check_deadline(deadline)
-        port = parts.port
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = self._resolve(parts.hostname or "", port, deadline=deadline, method=method, url=url)
         if parts.scheme == "https":
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
                 parts.hostname, port, timeout=timeout, context=ssl.create_default_context())
         else:
             connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+        # Connect to the address resolved under the deadline; TLS still checks the host name.
+        connection._create_connection = (  # type: ignore[attr-defined]
+            lambda _address, timeout=timeout, source_address=None:
+            socket.create_connection(address, timeout, source_address))
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
@@ -74,6 +80,26 @@ class _Http:
             response.close()
             raise NeedsAuth(f"HTTP {response.status}")
         return response
+
+    def _resolve(self, host: str, port: int, *, deadline: float, method: str, url: str) -> tuple[str, int]:
+        """getaddrinfo has no timeout of its own: run it aside and wait at most until the deadline."""
+        found: list[object] = []
+
+        def look_up() -> None:
+            try:
+                found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except OSError as exc:
+                found.append(exc)
+
+        worker = threading.Thread(target=look_up, name="mcp-resolve", daemon=True)
+        worker.start()
+        worker.join(check_deadline(deadline))
+        if not found:
+            raise ProbeTimeout(f"{method} {self._where(url)}: looking up the host name timed out")
+        if isinstance(found[0], OSError):
+            raise ProbeError(f"{method} {self._where(url)}: {self._reason(found[0])}")
+        addresses: list = found[0]  # type: ignore[assignment]
+        return addresses[0][4][0], port
 
     def _where(self, url: str) -> str:
         parts = urlsplit(url)

@@ -4,6 +4,7 @@ SSE) answer with a session id, 401 -> needs_auth, refused connections, silence, 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -181,3 +182,23 @@ def test_an_sse_endpoint_on_another_origin_is_refused(serve):
 def test_a_403_on_the_sse_stream_means_needs_auth(serve):
     result = probe_entry(entry=Entry(name="s", transport="sse", url=serve(AuthSseHandler)), cwd=Path("/"), timeout=5)
     assert (result.status, result.error) == ("needs_auth", "connect: the server asks for authentication (HTTP 403)")
+
+
+def test_a_host_name_that_never_resolves_fails_within_the_deadline(monkeypatch):
+    # A resolver that hangs (a dead DNS server): getaddrinfo itself has no timeout. The stand-in
+    # is the C library's lookup, not our code.
+    real = socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host == "mcp.slow-dns.test":
+            time.sleep(5)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    result = probe_entry(entry=Entry(name="d", transport="http", url="http://mcp.slow-dns.test/mcp"), cwd=Path("/"),
+                         timeout=1)
+    assert time.monotonic() - started < 3
+    assert result.status == "error"
+    assert "looking up the host name timed out" in result.error
+
