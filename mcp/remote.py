@@ -174,6 +174,14 @@ def _messages(payload: Any) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+def _event_messages(data: str) -> list[dict[str, Any]]:
+    """The JSON-RPC messages in one SSE `data` field; none when it is not JSON."""
+    try:
+        return _messages(json.loads(data))
+    except ValueError:
+        return []
+
+
 def _content_type(response: http.client.HTTPResponse) -> str:
     return (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
 
@@ -218,11 +226,7 @@ class StreamableHttpChannel:
                 raise ProbeError("the JSON answer holds no response to the request")
             if kind == "text/event-stream":
                 for _, data in self.http.events(response, deadline=deadline):
-                    try:
-                        payload = json.loads(data)
-                    except ValueError:
-                        continue
-                    for item in _messages(payload):
+                    for item in _event_messages(data):
                         if is_response_to(item, message["id"]):
                             return self._seen(message, item)
                         reply = answer_server_request(item)
@@ -318,11 +322,7 @@ class SseChannel:
         for event, data in self._stream_events():
             if event != "message":
                 continue
-            try:
-                payload = json.loads(data)
-            except ValueError:
-                continue
-            for item in _messages(payload):
+            for item in _event_messages(data):
                 if is_response_to(item, message["id"]):
                     return item
                 reply = answer_server_request(item)
